@@ -1,0 +1,4 @@
+"""`python -m wsisgraph` runs the CLI."""
+from .cli import main
+
+main()

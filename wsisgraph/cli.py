@@ -1,0 +1,212 @@
+"""The `wsisgraph` command: a thin click layer over the library. Only this module prints or exits.
+
+Exit codes: 0 success; 1 the result is negative (reserved for validation); 2 a user error, reported on one line
+(`Error: ...`); 3 an internal error (rerun with --debug for the traceback).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import WsisgraphError
+
+EXIT_ERROR = 2
+EXIT_INTERNAL = 3
+
+
+class Command(click.Group):
+    """Turns library errors into one line on stderr; a traceback only with --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WsisgraphError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {err}", err=True)
+            sys.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback for users
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"internal error: {type(err).__name__}: {err} (rerun with --debug for details)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(package_name="wsisgraph")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Turn WSIS process documents into an RDF knowledge graph and ask it questions.
+
+    \b
+    wsisgraph build seeds/ --store build/store
+    wsisgraph query mentions --store build/store
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@cli.command()
+@click.argument("docs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path),
+              help="Folder of the store to build (created if missing; replaced atomically).")
+@click.option("--base", default=None, help="Base IRI for minted resources (default $WSISGRAPH_BASE or "
+                                           "https://w3id.org/wsisgraph/).")
+@click.option("--matrix", type=click.Path(path_type=Path), default=None,
+              help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
+@click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(docs, store_path, base, matrix, strict, quiet):
+    """Build the graph of every document under DOCS into a store.
+
+    Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
+    text). A bad file is reported on one line and skipped; with --strict it fails the build.
+
+    \b
+    wsisgraph build seeds/ --store build/store
+    """
+    from .store import build as build_store
+
+    err = click.get_text_stream("stderr")
+    state = {"bar": None}
+
+    def on_start(total: int) -> None:
+        if not quiet:
+            state["bar"] = click.progressbar(length=total, label="extracting", file=err, show_pos=True)
+            state["bar"].__enter__()
+
+    def on_document(name: str, error: str | None) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+        if error:
+            click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
+
+    try:
+        summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict,
+                              on_start=on_start, on_document=on_document)
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    by_scheme = ", ".join(f"{scheme} {count}" for scheme, count in sorted(summary.mentions.items()))
+    click.echo(
+        f"built {summary.documents} documents, {summary.triples} triples "
+        f"(mentions: {by_scheme or 'none'}) in {summary.seconds:.1f} s"
+        f" ({len(summary.skipped)} skipped) into {summary.store}",
+        err=True,
+    )
+
+
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--param")
+        key, value = pair.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+def _open(store_path, endpoint):
+    if endpoint:
+        from .store import RemoteStore
+
+        return RemoteStore(endpoint)
+    if store_path is None:
+        raise click.UsageError("give --store PATH (or --endpoint URL)")
+    from .store import open_store
+
+    return open_store(store_path)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to query.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--list", "list_only", is_flag=True, help="List the saved queries with their summaries.")
+@click.option("--help-query", is_flag=True, help="Show the query's header: what it answers, its parameters and columns.")
+def query(name, store_path, endpoint, fmt, params, list_only, help_query):
+    """Run the saved query NAME (a file queries/NAME.rq) and print its results.
+
+    \b
+    wsisgraph query mentions --store build/store --format json
+    wsisgraph query --list
+    """
+    from .query import format_results, get_query, list_queries, run_query
+
+    if list_only or not name:
+        if not list_only:
+            raise click.UsageError("give a query NAME, or --list to see them")
+        saved = list_queries()
+        width = max(len(q.name) for q in saved)
+        for q in saved:
+            click.echo(f"{q.name.ljust(width)}  {q.summary}")
+        return
+    if help_query:
+        click.echo(get_query(name).header())
+        return
+    results = run_query(_open(store_path, endpoint), name, _parse_params(params))
+    click.echo(format_results(results, fmt), nl=False)
+
+
+@cli.command()
+@click.argument("sparql_text", required=False)
+@click.option("--file", "-f", "sparql_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the query from a .rq file.")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to query.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True)
+def sparql(sparql_text, sparql_file, store_path, endpoint, fmt):
+    """Run an ad hoc, read-only SPARQL SELECT or ASK query.
+
+    \b
+    wsisgraph sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --store build/store
+    """
+    from .query import check_read_only, format_results
+
+    if bool(sparql_text) == bool(sparql_file):
+        raise click.UsageError("give the query as an argument or with -f FILE, not both")
+    text = sparql_file.read_text(encoding="utf-8") if sparql_file else sparql_text
+    check_read_only(text, str(sparql_file or "query"))
+    results = _open(store_path, endpoint).select(text)
+    click.echo(format_results(results, fmt), nl=False)
+
+
+@cli.command()
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to export.")
+@click.option("--format", "fmt", default="turtle", show_default=True,
+              type=click.Choice(["turtle", "ttl", "trig", "nt", "nq", "jsonld", "json-ld"]))
+@click.option("--out", "-o", required=True, help="Output file, or - for stdout.")
+def export(store_path, fmt, out):
+    """Write the whole graph in a standard RDF syntax.
+
+    \b
+    wsisgraph export --store build/store --format turtle --out build/wsis.ttl
+    """
+    from .export import export as export_graph
+    from .store import open_store
+
+    store = open_store(store_path)
+    if out == "-":
+        export_graph(store, fmt, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        export_graph(store, fmt, out)
+        click.echo(f"wrote {out}", err=True)
+
+
+def main() -> None:
+    cli(obj={})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The exceptions the library raises. The CLI turns each into one line for the user."""
+
+
+class WsisgraphError(Exception):
+    """Base class: a problem the user can fix, with a message that names the file or value."""
+
+
+class DocumentError(WsisgraphError):
+    """A document cannot be read or is of no kind wsisgraph knows."""
+
+
+class QueryError(WsisgraphError):
+    """A saved query is unknown, malformed, or got a bad parameter."""
+
+
+class StoreError(WsisgraphError):
+    """The store cannot be opened, created or switched."""
+
+
+class ExportError(WsisgraphError):
+    """An export cannot be written."""
+
+
+class ReferenceDataError(WsisgraphError):
+    """A reference file (concept scheme CSV, matrix CSV) is missing or malformed."""

@@ -1,0 +1,290 @@
+"""Stage 3: records into quads (pyoxigraph terms), one named graph per document.
+
+IRIs come from stable keys, never counters: documents by file name, parts by their key in the document,
+mentions by offsets and concept, organizations by normalised name, concepts by notation. Building the same
+folder twice therefore gives the same graph. The ontology, the concept schemes and the WSIS-SDG Matrix go to
+graphs of their own (`graph/schemes`, `graph/wsis-sdg-matrix`), apart from what documents say.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from . import __version__, data_path
+from .errors import ReferenceDataError
+from .extract import Extraction
+from .namespaces import OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, DCTERMS, XSD, WSIS
+from .schemes import CSV_SCHEMES, SCHEME_TITLES, Vocabulary
+
+_nodes: dict[str, ox.NamedNode] = {}
+
+
+def N(iri) -> ox.NamedNode:
+    """A NamedNode, interned: the same few hundred vocabulary IRIs are used millions of times."""
+    if isinstance(iri, ox.NamedNode):
+        return iri
+    node = _nodes.get(iri)
+    if node is None:
+        node = _nodes[iri] = ox.NamedNode(str(iri))
+    return node
+
+
+A = N(str(RDF.type))
+_XSD_INT = N(str(XSD.integer))
+_XSD_BOOL = N(str(XSD.boolean))
+
+
+def lit(value, lang: str | None = None) -> ox.Literal:
+    if isinstance(value, bool):
+        return ox.Literal("true" if value else "false", datatype=_XSD_BOOL)
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=_XSD_INT)
+    return ox.Literal(str(value), language=lang) if lang else ox.Literal(str(value))
+
+
+def schemes_graph(base: str) -> ox.NamedNode:
+    return N(f"{base}graph/schemes")
+
+
+def matrix_graph(base: str) -> ox.NamedNode:
+    return N(f"{base}graph/wsis-sdg-matrix")
+
+
+def document_iri(name: str, base: str) -> str:
+    return f"{base}document/{quote(name, safe='/-._~')}"
+
+
+def extraction_activity_iri(doc_iri: str) -> str:
+    return f"{doc_iri}/extraction"
+
+
+AGENT_IRI_PATH = f"agent/wsisgraph-{__version__}"
+
+_PART_CLASS = {
+    "question": WSIS.Question, "answer": WSIS.Answer, "field": WSIS.Answer,
+    "title": WSIS.Section, "excerpt": WSIS.Section, "section": WSIS.Section, "header": WSIS.Section,
+}
+
+
+def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
+    """Every quad a document contributes, in its own named graph (named by the document's IRI)."""
+    doc, parsed = ex.document, ex.parsed
+    doc_iri = document_iri(doc.name, base)
+    d = N(doc_iri)
+    g = d
+    activity = N(extraction_activity_iri(doc_iri))
+
+    def q(s, p, o):
+        return ox.Quad(s, N(p), o, g)
+
+    yield q(d, A, N(str(WSIS.Document)))
+    if doc.kind == "questionnaire-md":
+        yield q(d, A, N(str(WSIS.Response)))
+    yield q(d, WSIS.fileName, lit(doc.name))
+    yield q(d, WSIS.contentHash, lit(doc.sha256))
+    yield q(d, WSIS.documentKind, lit(doc.kind))
+    yield q(d, WSIS.textLength, lit(len(parsed.text)))
+    if parsed.title:
+        yield q(d, DCTERMS.title, lit(parsed.title))
+    if parsed.identifier:
+        yield q(d, DCTERMS.identifier, lit(parsed.identifier))
+    if parsed.date:
+        yield q(d, DCTERMS.date, lit(parsed.date))
+    yield q(d, PROV.wasGeneratedBy, activity)
+    yield q(activity, A, N(str(PROV.Activity)))
+    yield q(activity, PROV.wasAssociatedWith, N(base + AGENT_IRI_PATH))
+    yield q(activity, RDFS.label, lit(f"wsisgraph {__version__} extraction of {doc.name}"))
+
+    for page in parsed.pages:
+        p = N(f"{doc_iri}/{page.key}")
+        yield q(p, A, N(str(WSIS.WebPage)))
+        yield q(p, DCTERMS.isPartOf, d)
+        if page.title:
+            yield q(p, DCTERMS.title, lit(page.title))
+        if page.link:
+            try:
+                yield q(p, SCHEMA.url, ox.NamedNode(page.link))
+            except ValueError:  # not a valid IRI: keep it as text
+                yield q(p, SCHEMA.url, lit(page.link))
+        if page.wp_id is not None:
+            yield q(p, DCTERMS.identifier, lit(str(page.wp_id)))
+        if page.wp_type:
+            yield q(p, DCTERMS.type, lit(page.wp_type))
+        if page.date:
+            yield q(p, DCTERMS.created, lit(page.date))
+        if page.modified:
+            yield q(p, DCTERMS.modified, lit(page.modified))
+        if page.excerpt:
+            yield q(p, DCTERMS.abstract, lit(page.excerpt))
+
+    for part in parsed.parts:
+        p = N(f"{doc_iri}/{part.key}")
+        yield q(p, A, N(str(_PART_CLASS[part.kind])))
+        yield q(p, DCTERMS.isPartOf, N(f"{doc_iri}/{part.page}") if part.page else d)
+        yield q(p, SCHEMA.text, lit(parsed.text[part.start:part.end]))
+        yield q(p, WSIS.start, lit(part.start))
+        yield q(p, WSIS.end, lit(part.end))
+        if part.number is not None:
+            yield q(p, SCHEMA.position, lit(part.number))
+        if part.heading:
+            yield q(p, WSIS.sectionTitle, lit(part.heading))
+        if part.question:
+            yield q(N(f"{doc_iri}/{part.question}"), SCHEMA.suggestedAnswer, p)
+            yield q(p, SCHEMA.parentItem, N(f"{doc_iri}/{part.question}"))
+
+    if ex.respondent is not None:
+        r = ex.respondent
+        org = N(r.org_iri or f"{doc_iri}/respondent")
+        yield q(d, WSIS.respondent, org)
+        yield q(org, A, N(str(ORG.Organization)))
+        if r.name:
+            yield q(d, WSIS.respondentName, lit(r.name))
+            if r.reference_org is None:
+                yield q(org, SKOS.prefLabel, lit(r.name))
+        if r.type_as_written:
+            yield q(d, WSIS.organizationTypeAsWritten, lit(r.type_as_written))
+        if r.stakeholder_type:
+            yield q(org, ORG.classification, N(f"{base}stakeholder-type/{r.stakeholder_type}"))
+        if r.other_label:
+            yield q(org, WSIS.otherTypeLabel, lit(r.other_label))
+        if r.country_as_written:
+            yield q(d, WSIS.countryAsWritten, lit(r.country_as_written))
+        if r.country:
+            yield q(org, DCTERMS.spatial, N(f"{base}country/{r.country}"))
+
+    identifying = N(str(OA.identifying))
+    for m in ex.mentions:
+        mention = f"{doc_iri}/mention/{m.start}-{m.end}/{m.concept.scheme}/{quote(m.concept.notation, safe='.-')}"
+        mn, target, position, text_quote = N(mention), N(mention + "/target"), N(mention + "/position"), N(mention + "/quote")
+        yield q(mn, A, N(str(WSIS.Mention)))
+        yield q(mn, OA.motivatedBy, identifying)
+        yield q(mn, OA.hasBody, N(m.concept.iri))
+        yield q(mn, OA.hasTarget, target)
+        yield q(mn, PROV.wasGeneratedBy, activity)
+        yield q(mn, WSIS.inQuestionText, lit(m.in_question))
+        if m.part is not None:
+            yield q(mn, WSIS.inPart, N(f"{doc_iri}/{m.part.key}"))
+        yield q(target, A, N(str(OA.SpecificResource)))
+        yield q(target, OA.hasSource, d)
+        yield q(target, OA.hasSelector, position)
+        yield q(target, OA.hasSelector, text_quote)
+        yield q(position, A, N(str(OA.TextPositionSelector)))
+        yield q(position, OA.start, lit(m.start))
+        yield q(position, OA.end, lit(m.end))
+        yield q(text_quote, A, N(str(OA.TextQuoteSelector)))
+        yield q(text_quote, OA.exact, lit(m.quote))
+
+
+# -- the ontology and the concept schemes ---------------------------------------------------------------------
+
+_SCHEME_CLASS = {key: cls for key, (_, _, cls) in CSV_SCHEMES.items()}
+_SCHEME_CLASS.update({"sdg": "SDG", "country": "Country"})
+
+
+def scheme_quads(vocabulary: Vocabulary) -> Iterator[ox.Quad]:
+    """The ontology, the UN SDG KOS as published, and our SKOS concept schemes, in graph/schemes."""
+    base = vocabulary.base
+    g = schemes_graph(base)
+    for path in (data_path("ontology", "wsisgraph.ttl"),
+                 data_path("ontology", "un-sdg-kos", "sdg-kos-goals-targets-indicators.ttl"),
+                 data_path("ontology", "un-sdg-kos", "sdgs-ontology.ttl")):
+        try:
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                yield ox.Quad(t.subject, t.predicate, t.object, g)
+        except (OSError, SyntaxError) as err:
+            raise ReferenceDataError(f"{path}: cannot read ({err})") from None
+
+    def q(s, p, o):
+        return ox.Quad(s, N(p), o, g)
+
+    agent = N(base + AGENT_IRI_PATH)
+    yield q(agent, A, N(str(PROV.SoftwareAgent)))
+    yield q(agent, RDFS.label, lit(f"wsisgraph {__version__}"))
+    for key, title in SCHEME_TITLES.items():
+        s = N(vocabulary.scheme_iri(key))
+        if key != "sdg":
+            yield q(s, A, N(str(SKOS.ConceptScheme)))
+            yield q(s, SKOS.prefLabel, lit(title, "en"))
+        yield q(s, WSIS.schemeKey, lit(key))
+    for concept in vocabulary.concepts.values():
+        c = N(concept.iri)
+        s = N(vocabulary.scheme_iri(concept.scheme))
+        if concept.scheme == "sdg":
+            if concept.properties.get("level") == "goal":
+                yield q(c, A, N(str(WSIS.SDG)))  # the KOS already gives labels, notations and scheme
+            continue
+        yield q(c, A, N(str(SKOS.Concept)))
+        cls = _SCHEME_CLASS.get(concept.scheme)
+        yield q(c, A, N(str(WSIS[cls])) if cls else N(str(ORG.Organization)))
+        yield q(c, SKOS.inScheme, s)
+        yield q(c, SKOS.notation, lit(concept.notation))
+        for lang, label in concept.labels.items():
+            yield q(c, SKOS.prefLabel, lit(label, lang))
+        for label, lang in concept.alt_labels:
+            if concept.labels.get(lang) != label:
+                yield q(c, SKOS.altLabel, lit(label, lang))
+        if concept.definition:
+            yield q(c, SKOS.definition, lit(concept.definition, "en"))
+        if concept.broader:
+            yield q(c, SKOS.broader, N(concept.broader))
+            yield q(N(concept.broader), SKOS.narrower, c)
+        else:
+            yield q(c, SKOS.topConceptOf, s)
+            yield q(s, SKOS.hasTopConcept, c)
+        if concept.scheme == "country":
+            yield q(c, SKOS.exactMatch, N(concept.properties["authority"]))
+        if concept.properties.get("stakeholder_type"):
+            yield q(c, ORG.classification, N(f"{base}stakeholder-type/{concept.properties['stakeholder_type']}"))
+
+
+# -- the WSIS-SDG Matrix ----------------------------------------------------------------------------------------
+
+MATRIX_COLUMNS = ("action_line", "sdg", "targets", "source")
+
+
+def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[ox.Quad]:
+    """The matrix rows (Action Line - SDG, with targets) as `wsis:MatrixLink`s plus `skos:related`, in
+    graph/wsis-sdg-matrix. An empty matrix (the reference file holds only its header) yields nothing."""
+    path = Path(path) if path else data_path("ontology", "reference", "wsis-sdg-matrix.csv")
+    base = vocabulary.base
+    g = matrix_graph(base)
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in MATRIX_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise ReferenceDataError(f"{path}: not a WSIS-SDG Matrix CSV (missing columns {', '.join(missing)})")
+            rows = list(reader)
+    except OSError as err:
+        raise ReferenceDataError(f"{path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError:
+        raise ReferenceDataError(f"{path}: not UTF-8 text; convert the file to UTF-8") from None
+
+    def q(s, p, o):
+        return ox.Quad(s, N(p), o, g)
+
+    for line, row in enumerate(rows, start=2):
+        al = vocabulary.get("actionline", (row["action_line"] or "").strip().upper())
+        goal = vocabulary.get("sdg", (row["sdg"] or "").strip().lstrip("0"))
+        if al is None or goal is None or goal.properties.get("level") != "goal":
+            raise ReferenceDataError(
+                f"{path}:{line}: unknown Action Line {row['action_line']!r} or SDG {row['sdg']!r} "
+                "(expected C1..C11, C7.1..C7.8 and 1..17)")
+        link = N(f"{base}matrix/{al.notation}/{goal.notation}")
+        yield q(link, A, N(str(WSIS.MatrixLink)))
+        yield q(link, WSIS.actionLine, N(al.iri))
+        yield q(link, WSIS.sdg, N(goal.iri))
+        for target in (row.get("targets") or "").replace(",", ";").split(";"):
+            target = target.strip()
+            if target:
+                found = vocabulary.get("sdg", target)
+                if found is None:
+                    raise ReferenceDataError(f"{path}:{line}: unknown SDG target {target!r}")
+                yield q(link, WSIS.target, N(found.iri))
+        if (row.get("source") or "").strip():
+            yield q(link, DCTERMS.source, lit(row["source"].strip()))
+        yield q(N(al.iri), SKOS.related, N(goal.iri))

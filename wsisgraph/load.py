@@ -1,0 +1,165 @@
+"""Stage 1: find the files, read their bytes, decode them and sniff their kind from the content.
+
+A file's extension says nothing about its kind (the seeds are `.txt` files holding WordPress JSON or Markdown),
+so `sniff_kind` looks at the text itself. Every failure becomes a `DocumentError` naming the file.
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import DocumentError
+
+#: Kinds of document, in the order they are tried; each has a reader module under wsisgraph/readers.
+KINDS = ("wordpress-json", "questionnaire-md", "html", "text")
+
+#: Files larger than this are refused: no WSIS document comes near it, and reading one would eat memory.
+MAX_BYTES = 50 * 1024 * 1024
+#: JSON nested deeper than this is refused before parsing (Python's parser would hit its recursion limit).
+MAX_JSON_DEPTH = 200
+
+_QUESTIONNAIRE_MARKERS = re.compile(
+    r"call for inputs|organi[sz]ation (?:name|type|country)|name of (?:the )?organi[sz]ation|"
+    r"type of organi[sz]ation|stakeholder (?:type|group|category)",
+    re.IGNORECASE,
+)
+_HTML_MARKERS = re.compile(r"<(?:html|body|p|div|h[1-6]|article|section)\b[^>]*>", re.IGNORECASE)
+
+
+@dataclass
+class Document:
+    """One source file, decoded: `name` is its path relative to the folder it was found in."""
+
+    path: Path
+    name: str
+    text: str
+    sha256: str
+    kind: str
+    json: Any = None  # the parsed JSON, for wordpress-json
+    warnings: list[str] = field(default_factory=list)
+
+
+def iter_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+    """(file, name) for every file under the given files and folders, recursively, in a stable order.
+
+    Hidden files and folders (`.git`, `.DS_Store`) are skipped. A path that does not exist raises.
+    """
+    for given in paths:
+        root = Path(given)
+        if not root.exists():
+            raise DocumentError(f"{given}: no such file or folder")
+        if root.is_file():
+            yield root, root.name
+            continue
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+                continue
+            yield path, rel.as_posix()
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or BOM-marked UTF-16/32; anything else is refused, never guessed.
+
+    Guessing a legacy code page would silently corrupt names such as `Côte d'Ivoire`; refusing tells the user
+    to convert the file, which is what they need to do anyway.
+    """
+    if not data.strip():
+        raise DocumentError(f"{name}: empty file; remove it or give it content")
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            raise DocumentError(f"{name}: binary file (NUL byte at offset {nul}); give a text document")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        raise DocumentError(
+            f"{name}: not {encoding.replace('-sig', '')} text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "convert the file to UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise DocumentError(f"{name}: text contains NUL characters; give a clean text document")
+    return text
+
+
+def _json_depth_ok(text: str) -> bool:
+    """A cheap bracket count (strings included, which only overestimates) guarding json.loads' recursion."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return False
+        elif ch in "]}":
+            depth -= 1
+    return True
+
+
+def is_wordpress_object(obj: Any) -> bool:
+    """A page or post as /wp-json/wp/v2/pages|posts returns it: `content` or `title` with `rendered`."""
+    return isinstance(obj, dict) and any(
+        isinstance(obj.get(key), dict) and "rendered" in obj[key] for key in ("content", "title")
+    )
+
+
+def sniff_kind(text: str, name: str = "<text>") -> tuple[str, Any]:
+    """The document kind read from the content, and the parsed JSON when it is JSON."""
+    head = text.lstrip()
+    if head[:1] in ("{", "["):
+        if not _json_depth_ok(head):
+            raise DocumentError(f"{name}: JSON nested deeper than {MAX_JSON_DEPTH} levels; not a WordPress document")
+        try:
+            data = json.loads(head)
+        except json.JSONDecodeError as err:
+            raise DocumentError(
+                f"{name}: malformed JSON ({err.msg} at line {err.lineno}, column {err.colno}); "
+                "check that the file is complete"
+            ) from None
+        except RecursionError:
+            raise DocumentError(f"{name}: JSON nested too deeply; not a WordPress document") from None
+        items = data if isinstance(data, list) else [data]
+        if items and all(is_wordpress_object(item) for item in items):
+            return "wordpress-json", data
+        what = "an empty list" if not items else f"a JSON {type(data).__name__}"
+        raise DocumentError(
+            f"{name}: {what} that is not a WordPress page, post or list of them "
+            "(expected objects with title.rendered / content.rendered)"
+        )
+    if _QUESTIONNAIRE_MARKERS.search(text[:4000]):
+        return "questionnaire-md", None
+    if _HTML_MARKERS.search(text[:4000]):
+        return "html", None
+    return "text", None
+
+
+def load_document(path: Path, name: str | None = None) -> Document:
+    """Read, decode and sniff one file."""
+    name = name or path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DocumentError(f"{name}: {size} bytes, more than the {MAX_BYTES} a document may have")
+        data = path.read_bytes()
+    except OSError as err:
+        raise DocumentError(f"{name}: cannot read ({err.strerror or err})") from None
+    text = decode(data, name)
+    kind, parsed = sniff_kind(text, name)
+    return Document(path=path, name=name, text=text, sha256=hashlib.sha256(data).hexdigest(), kind=kind, json=parsed)
+
+
+def iter_documents(paths: Iterable[str | Path]) -> Iterator[Document]:
+    """Every document under `paths`, loaded; the first bad file raises `DocumentError`."""
+    for path, name in iter_paths(paths):
+        yield load_document(path, name)
