@@ -47,6 +47,12 @@ _TARGET_CODE = re.compile(rf"(?<![\w-])(?i:targets?|cibles?|metas?)\s+{_SDG_LIST
 _NUM_ITEM = re.compile(_NUM)
 
 
+#: Schemes whose labels are common nouns written in sentence case (topics, Action Line titles).
+_COMMON_NOUN_SCHEMES = {"topic", "actionline"}
+#: Schemes whose concepts, named inside a longer name of the same scheme, still count ('gender digital divide').
+_NESTING_SCHEMES = {"topic"}
+
+
 @dataclass
 class Match:
     start: int
@@ -78,6 +84,8 @@ def _variants(form: str, scheme: str) -> set[str]:
     words = form.split(" ")
     if len(words) == 2 and "-" not in form and form.islower():
         out.add("-".join(words))
+    if scheme == "event" and len(words) > 1 and form[-1:].isalpha() and not form.endswith("s"):
+        out.add(form + "s")  # 'World Radiocommunication Conferences', the series
     if scheme == "topic" and form.islower() and not form.endswith("s"):
         plural = form[:-1] + "ies" if form.endswith("y") and form[-2:-1] not in "aeiou" else form + "s"
         out.add(plural)
@@ -105,6 +113,10 @@ def _forms(concept: Concept) -> list[tuple[str, bool]]:
         return forms
     labels = list(concept.labels.values()) + [label for label, _ in concept.alt_labels]
     for label in dict.fromkeys(labels):
+        if label in concept.unmatched:
+            continue
+        if concept.scheme in _COMMON_NOUN_SCHEMES and label[1:2].islower():
+            label = label[0].lower() + label[1:]  # 'Digital divide' is sentence case, not a proper name
         forms.append((label, label in concept.context_labels))
     if concept.scheme == "actionline":
         for label in concept.labels.values():  # the official title, also in its short form before a colon
@@ -138,14 +150,18 @@ class Gazetteer:
         candidates = self._label_hits(text, folded) + self._code_hits(text, folded)
         candidates.sort(key=lambda m: (m.start, -(m.end - m.start), m.rule != "code"))
         kept: list[Match] = []
+        nested: list[Match] = []
         for match in candidates:
             if kept and match.start < kept[-1].end:
                 last = kept[-1]
                 if (match.start, match.end) == (last.start, last.end) and match.rule != "block" and last.rule != "block":
                     last.concepts += [c for c in match.concepts if c not in last.concepts]
+                elif match.end <= last.end and _nests(match, last):
+                    nested.append(match)
                 continue
             kept.append(match)
-        return [m for m in kept if m.rule != "block" and m.concepts]
+        found = [m for m in kept if m.rule != "block" and m.concepts] + nested
+        return sorted(found, key=lambda m: (m.start, m.end))
 
     def _label_hits(self, text: str, folded: str) -> list[Match]:
         hits = []
@@ -204,6 +220,13 @@ class Gazetteer:
             if found:
                 return found
         return self._by_notation.get(("sdg", goal))
+
+
+def _nests(inner: Match, outer: Match) -> bool:
+    """A topic inside a longer topic label is a topic too: 'gender digital divide' is also a digital divide."""
+    schemes = {c.scheme for c in inner.concepts} | {c.scheme for c in outer.concepts}
+    return (outer.rule == "label" and inner.rule == "label" and schemes <= _NESTING_SCHEMES
+            and not {c.iri for c in inner.concepts} & {c.iri for c in outer.concepts})
 
 
 def _case_fits(form: str, original: str) -> bool:

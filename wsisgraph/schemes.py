@@ -52,6 +52,7 @@ class Concept:
     labels: dict[str, str] = field(default_factory=dict)  # lang -> preferred label
     alt_labels: list[tuple[str, str]] = field(default_factory=list)  # (label, lang)
     context_labels: set[str] = field(default_factory=set)  # alt labels that count only beside 'Action Line'
+    unmatched: set[str] = field(default_factory=set)  # labels too ambiguous to look for in text
     definition: str | None = None
     broader: str | None = None  # IRI
     properties: dict[str, str] = field(default_factory=dict)  # scheme-specific extras
@@ -228,6 +229,9 @@ def load_vocabulary(base: str | None = None) -> Vocabulary:
         concept = concepts.get((row["scheme"], row["notation"]))
         if concept is None:
             raise ReferenceDataError(f"labels-extra.csv: no concept {row['scheme']} {row['notation']!r}")
+        if row["match"] == "ignore":
+            concept.unmatched.add(row["label"])
+            continue
         label = (row["label"], row["lang"] or "en")
         if label not in concept.alt_labels:
             concept.alt_labels.append(label)
