@@ -71,12 +71,11 @@ def build(docs, store_path, base, matrix, strict, quiet):
     """
     from .store import build as build_store
 
-    err = click.get_text_stream("stderr")
     state = {"bar": None}
 
     def on_start(total: int) -> None:
         if not quiet:
-            state["bar"] = click.progressbar(length=total, label="extracting", file=err, show_pos=True)
+            state["bar"] = click.progressbar(length=total, label="extracting", file=sys.stderr, show_pos=True)
             state["bar"].__enter__()
 
     def on_document(name: str, error: str | None) -> None:
@@ -153,6 +152,7 @@ def query(name, store_path, endpoint, fmt, params, list_only, help_query):
     if help_query:
         click.echo(get_query(name).header())
         return
+    get_query(name)  # an unknown query fails before any store is opened
     results = run_query(_open(store_path, endpoint), name, _parse_params(params))
     click.echo(format_results(results, fmt), nl=False)
 

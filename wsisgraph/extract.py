@@ -56,6 +56,7 @@ def extract(doc: Document, base: str | None = None) -> Extraction:
     parsed = reader_for(doc.kind)(doc)
     result = Extraction(document=doc, parsed=parsed)
     starts = [p.start for p in parsed.parts]
+    questionnaire = doc.kind == "questionnaire-md"
     skip = {p.key for p in parsed.parts if p.kind == "field" and p.key.startswith("field-type")}
     for match in load_gazetteer(base).find(parsed.text):
         i = bisect.bisect_right(starts, match.start) - 1
@@ -65,7 +66,7 @@ def extract(doc: Document, base: str | None = None) -> Extraction:
         for concept in match.concepts:
             result.mentions.append(MentionRecord(
                 concept=concept, start=match.start, end=match.end, quote=parsed.text[match.start:match.end],
-                part=part, in_question=part is not None and part.kind in QUESTION_KINDS,
+                part=part, in_question=questionnaire and part is not None and part.kind in QUESTION_KINDS,
             ))
     if parsed.respondent is not None:
         result.respondent = resolve_respondent(parsed, result, vocabulary)

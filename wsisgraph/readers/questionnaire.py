@@ -106,10 +106,6 @@ def _field(text: str) -> tuple[str, str] | None:
     return name, match.group("value").strip()
 
 
-def _looks_like_question(text: str) -> bool:
-    return "?" in text or bool(_split_known(text)) or len(text) >= 40
-
-
 def read(doc) -> Parsed:
     lines = doc.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     parsed = Parsed(text="")
@@ -136,7 +132,8 @@ def read(doc) -> Parsed:
         numbered = _NUMBERED.match(body)
         candidate = _plain(numbered.group(2)) if numbered else _plain(body)
         fld = _field(candidate) if not in_questions else None
-        if fld and (numbered or heading or bold or fld[1] or candidate.rstrip().endswith(":")):
+        if fld and (numbered or fld[1] or candidate.rstrip().endswith(":")
+                    or ((heading or bold) and len(candidate.split()) > 1)):  # '## Respondent' is a section
             name, value = fld
             items.append(_Item("field", candidate if not value else candidate[: len(candidate) - len(value)].rstrip(" :：-–—"),
                                number=int(numbered.group(1)) if numbered else None, field_name=name, section=section))
@@ -147,7 +144,8 @@ def read(doc) -> Parsed:
             continue
         if numbered:
             number = int(numbered.group(1))
-            if last_number < number <= last_number + 3 and (heading or _looks_like_question(candidate)):
+            strong = heading or "?" in candidate or _split_known(candidate)  # clearly a question: any jump
+            if number > last_number and (strong or (number <= last_number + 3 and len(candidate) >= 40)):
                 question, answer = _split_question(candidate)
                 items.append(_Item("question", question, number=number, section=section))
                 if answer:
