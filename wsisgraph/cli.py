@@ -59,8 +59,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--matrix", type=click.Path(path_type=Path), default=None,
               help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
+@click.option("--no-validate", is_flag=True, help="Skip SHACL validation of the new graph (faster; says so).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, quiet):
+def build(docs, store_path, base, matrix, strict, no_validate, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
@@ -84,9 +85,15 @@ def build(docs, store_path, base, matrix, strict, quiet):
         if error:
             click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
 
+    from .errors import InvalidGraph
+
     try:
-        summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict,
+        summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
                               on_start=on_start, on_document=on_document)
+    except InvalidGraph as err:
+        click.echo(err.report.text(), err=True, nl=False)
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
     finally:
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
@@ -96,9 +103,39 @@ def build(docs, store_path, base, matrix, strict, quiet):
     click.echo(
         f"built {summary.documents} documents, {summary.triples} triples "
         f"(mentions: {by_scheme or 'none'}) in {summary.seconds:.1f} s"
-        f" ({len(summary.skipped)} skipped) into {summary.store}",
+        f" ({len(summary.skipped)} skipped) into {summary.store}; "
+        + (f"valid ({summary.validation_seconds:.1f} s)" if summary.validated else "not validated (--no-validate)"),
         err=True,
     )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="Validate a built store, graph by graph.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
+              help="turtle is the standard SHACL validation report graph.")
+@click.option("--inference", type=click.Choice(["none", "rdfs"]), default="none", show_default=True,
+              help="Apply RDFS inference with the ontology before validating.")
+def validate(files, store_path, fmt, inference):
+    """Check a store, or RDF files, against the SHACL shapes in shapes/. Exit 1 when it does not conform.
+
+    \b
+    wsisgraph validate --store build/store
+    wsisgraph validate build/wsis.ttl --format json
+    """
+    from .validate import validate_files, validate_store_graphs
+
+    if bool(files) == bool(store_path):
+        raise click.UsageError("give --store PATH or RDF FILES, not both")
+    if store_path:
+        from .store import open_store
+
+        report = validate_store_graphs(open_store(store_path).store, inference=inference)
+    else:
+        report = validate_files(files, inference=inference)
+    click.echo({"text": report.text, "json": report.json, "turtle": report.turtle}[fmt](), nl=False)
+    if not report.conforms:
+        sys.exit(1)
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:

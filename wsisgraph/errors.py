@@ -13,6 +13,10 @@ class QueryError(WsisgraphError):
     """A saved query is unknown, malformed, or got a bad parameter."""
 
 
+class ShapeError(WsisgraphError):
+    """The SHACL shapes cannot be read, or validation cannot run."""
+
+
 class StoreError(WsisgraphError):
     """The store cannot be opened, created or switched."""
 
@@ -23,3 +27,11 @@ class ExportError(WsisgraphError):
 
 class ReferenceDataError(WsisgraphError):
     """A reference file (concept scheme CSV, matrix CSV) is missing or malformed."""
+
+
+class InvalidGraph(WsisgraphError):
+    """A built graph does not conform to the shapes; it did not replace the current one."""
+
+    def __init__(self, message: str, report):
+        super().__init__(message)
+        self.report = report

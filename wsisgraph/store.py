@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from .errors import DocumentError, QueryError, StoreError
+from .errors import DocumentError, InvalidGraph, QueryError, StoreError
 from .extract import extract
 from .graph import matrix_quads, scheme_quads, to_quads
 from .load import iter_paths, load_document
@@ -42,6 +42,8 @@ class BuildSummary:
     documents: int = 0
     triples: int = 0
     mentions: Counter = field(default_factory=Counter)  # scheme -> (document, concept) pairs
+    validated: bool = False
+    validation_seconds: float = 0.0
     skipped: list[str] = field(default_factory=list)  # one line per bad or duplicate file
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -155,6 +157,7 @@ def build(
     base: str | None = None,
     matrix: str | Path | None = None,
     strict: bool = False,
+    validate: bool = True,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[str, str | None], None] | None = None,
 ) -> BuildSummary:
@@ -209,10 +212,18 @@ def build(
             store.bulk_extend(quads())
             store.flush()
             summary.triples = len(store)
-            del store
             if summary.documents == 0:
                 raise DocumentError(f"{', '.join(map(str, paths))}: none of the {len(files)} files is a document "
                                     "wsisgraph can read; see the messages above")
+            if validate:
+                from .validate import validate_store_graphs
+
+                report = validate_store_graphs(store)
+                summary.validated, summary.validation_seconds = True, report.seconds
+                if not report.conforms:
+                    raise InvalidGraph(f"{folder}: the new graph breaks {len(report.violations)} shape constraints; "
+                                       "the previous graph is kept", report)
+            del store
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
