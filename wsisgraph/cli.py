@@ -85,7 +85,7 @@ def build(docs, store_path, base, matrix, strict, no_validate, quiet):
         if error:
             click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
 
-    from .errors import InvalidGraph
+    from .errors import DocumentError, InvalidGraph
 
     try:
         summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
@@ -93,6 +93,11 @@ def build(docs, store_path, base, matrix, strict, no_validate, quiet):
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
+    except DocumentError as err:
+        if not strict:
+            raise
+        click.echo(f"Error: {err} (--strict: the store is unchanged)", err=True)
         sys.exit(1)
     finally:
         if state["bar"] is not None:

@@ -145,8 +145,11 @@ def resolve_respondent(parsed: Parsed, result: Extraction, vocabulary: Vocabular
             if (m.part is not None and m.part.key == raw.name_part and m.concept.scheme == "organization"
                     and len(m.quote) >= len(raw.name) - 2):
                 reference = m.concept
-    notation, other_label = (stakeholder_type(raw.type_as_written, vocabulary) if raw.type_as_written
-                             else (None, None))
+    if raw.type_as_written:
+        notation, other_label = stakeholder_type(raw.type_as_written, vocabulary)
+    else:  # no type given: the scheme's 'other' is the type of a respondent that names none of the others
+        notation, other_label = "other", None
+        result.warnings.append(f"{result.document.name}: the response gives no organization type; classified as 'other'")
     country = country_code(raw.country_as_written, vocabulary.base) if raw.country_as_written else None
     if raw.country_as_written and country is None:
         result.warnings.append(f"{result.document.name}: country {raw.country_as_written!r} is not an ISO 3166 country")

@@ -82,7 +82,7 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
         return ox.Quad(s, N(p), o, g)
 
     yield q(d, A, N(str(WSIS.Document)))
-    if doc.kind == "questionnaire-md":
+    if ex.respondent is not None:  # a questionnaire with no respondent fields at all is a plain document
         yield q(d, A, N(str(WSIS.Response)))
     yield q(d, WSIS.fileName, lit(doc.name))
     yield q(d, WSIS.contentHash, lit(doc.sha256))

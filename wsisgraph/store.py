@@ -142,9 +142,21 @@ def _swap(folder: Path, generation: Path) -> None:
     os.replace(link, folder / CURRENT)  # atomic: readers see the old or the new generation, never neither
 
 
+def _in_use(generation: Path) -> bool:
+    """Is another process (a server, a reader) holding this generation's RocksDB lock?"""
+    try:
+        with open(generation / "LOCK", "a") as handle:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(handle, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+
+
 def _remove_old(folder: Path, keep: Path) -> None:
+    """Drop superseded generations, except one another process still has open (a later build removes it)."""
     for old in folder.glob("gen-*"):
-        if old != keep:
+        if old != keep and not _in_use(old):
             shutil.rmtree(old, ignore_errors=True)
     for stale in folder.glob(f".{CURRENT}-*"):
         stale.unlink(missing_ok=True)
