@@ -29,6 +29,11 @@ class Command(click.Group):
             sys.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback for users
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -60,8 +65,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation of the new graph (faster; says so).")
+@click.option("--topical", type=click.Choice(["keywords", "bm25", "none"]), default="keywords", show_default=True,
+              envvar="WSISGRAPH_TOPICAL",
+              help="How to infer the Action Lines and SDGs a document is about without naming them "
+                   "($WSISGRAPH_TOPICAL).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, no_validate, quiet):
+def build(docs, store_path, base, matrix, strict, no_validate, topical, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
@@ -89,7 +98,7 @@ def build(docs, store_path, base, matrix, strict, no_validate, quiet):
 
     try:
         summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
-                              on_start=on_start, on_document=on_document)
+                              topical=None if topical == "none" else topical, on_start=on_start, on_document=on_document)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)
@@ -106,7 +115,8 @@ def build(docs, store_path, base, matrix, strict, no_validate, quiet):
         click.echo(f"warning: {warning}", err=True)
     by_scheme = ", ".join(f"{scheme} {count}" for scheme, count in sorted(summary.mentions.items()))
     click.echo(
-        f"built {summary.documents} documents, {summary.triples} triples "
+        f"built {summary.documents} documents ({summary.extracted} extracted, {summary.reused} unchanged, "
+        f"{summary.removed} graphs removed), {summary.triples} triples "
         f"(mentions: {by_scheme or 'none'}) in {summary.seconds:.1f} s"
         f" ({len(summary.skipped)} skipped) into {summary.store}; "
         + (f"valid ({summary.validation_seconds:.1f} s)" if summary.validated else "not validated (--no-validate)"),
@@ -244,6 +254,128 @@ def export(store_path, fmt, out):
     else:
         export_graph(store, fmt, out)
         click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to publish.")
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.option("--base", default=None, help="Base IRI of the resources to publish (default: the store's own).")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="A public SPARQL endpoint of the same graph, recorded in the VoID description.")
+def publish(store_path, outdir, base, endpoint):
+    """Write a static linked-data site: an HTML page, a .ttl and a .jsonld for every resource under the base.
+
+    Also an index page per class, the ontology as HTML and a VoID description (void.ttl). OUTDIR is replaced
+    as a whole when the new site is complete; README.md shows how to serve it with content negotiation.
+
+    \b
+    wsisgraph publish --store build/store build/site
+    """
+    from .publish import publish as publish_site
+
+    summary = publish_site(store_path, outdir, base=base, endpoint=endpoint)
+    for iri in summary.skipped:
+        click.echo(f"warning: {iri}: no file path for this IRI; it gets no page", err=True)
+    click.echo(f"published {summary.resources} resources ({summary.files} files, {summary.triples} triples) "
+               f"in {summary.seconds:.1f} s into {outdir}", err=True)
+
+
+@cli.command()
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to push.")
+@click.option("--to", "to", required=True, metavar="URL",
+              help="A SPARQL 1.1 Graph Store HTTP Protocol endpoint (Oxigraph: http://HOST:7878/store).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def push(store_path, to, quiet):
+    """Load the graph into a remote store, one named graph per document, each replacing what was there.
+
+    Every named graph is sent with an HTTP PUT (SPARQL 1.1 Graph Store HTTP Protocol) to URL?graph=IRI, so
+    Fuseki, Oxigraph server, GraphDB or Virtuoso can be the store of record.
+
+    \b
+    wsisgraph push --store build/store --to http://127.0.0.1:7878/store
+    """
+    from .store import push as push_store
+
+    state = {"bar": None}
+
+    def on_start(total: int) -> None:
+        if not quiet:
+            state["bar"] = click.progressbar(length=total, label="pushing", file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+
+    def on_graph(iri: str, triples: int) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+
+    try:
+        summary = push_store(store_path, to, on_start=on_start, on_graph=on_graph)
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+    click.echo(f"pushed {summary.graphs} graphs, {summary.triples} triples to {summary.target} "
+               f"in {summary.seconds:.1f} s", err=True)
+
+
+@cli.command()
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to serve.")
+@click.option("--port", default=7878, show_default=True, type=int, help="The port on 127.0.0.1.")
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates and Graph Store writes (read-only by default).")
+def serve(store_path, port, writable):
+    """Serve a store with the Oxigraph SPARQL server on 127.0.0.1 until stopped (Ctrl-C).
+
+    SPARQL queries at http://127.0.0.1:PORT/query (the default graph is the union of all graphs, as locally),
+    the Graph Store at /store. Query it with `--endpoint http://127.0.0.1:PORT/query`.
+
+    \b
+    wsisgraph serve --store build/store --port 7878
+    """
+    import os
+
+    from .store import server_command
+
+    command = server_command(store_path, port, writable=writable)
+    click.echo(f"serving {store_path} {'read-write' if writable else 'read-only'}: SPARQL queries at "
+               f"http://127.0.0.1:{port}/query (Ctrl-C stops)", err=True)
+    sys.stderr.flush()
+    sys.stdout.flush()
+    os.execv(command[0], command)  # the server replaces this process: signals reach it, nothing is left behind
+
+
+@cli.command()
+@click.argument("document")
+@click.argument("concept")
+@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to ask.")
+@click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "tsv", "json"]), default="text",
+              show_default=True)
+def explain(document, concept, store_path, fmt):
+    """Show every link between DOCUMENT (a file name) and CONCEPT (a notation): explicit mentions, topical
+    links with their score, method and sentences, and links the WSIS-SDG Matrix implies.
+
+    \b
+    wsisgraph explain 002_0a617c45d6870c06.txt C7 --store build/store
+    """
+    from .query import format_results, rows, run_query
+    from .store import open_store
+
+    results = run_query(open_store(store_path), "explain", {"document": document, "concept": concept})
+    if fmt != "text":
+        click.echo(format_results(results, fmt), nl=False)
+        return
+    columns, table = rows(results)
+    if not table:
+        click.echo(f"no link between {document} and {concept}")
+        return
+    current = None
+    for row in table:
+        r = dict(zip(columns, row))
+        head = (r["kind"], r["notation"])
+        if head != current:
+            current = head
+            extra = f" score {r['score']}, method {r['method']}" if r["score"] else (
+                f" from {r['method']}" if r["method"] else "")
+            click.echo(f"{r['kind']}: {r['notation']} {r['label']}{extra}")
+        terms = f"  ({r['terms']})" if r["terms"] else ""
+        click.echo(f"  [{r['start']}-{r['end']}] {' '.join(r['quote'].split())}{terms}")
 
 
 def main() -> None:

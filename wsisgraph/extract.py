@@ -46,12 +46,14 @@ class Extraction:
     document: Document
     parsed: Parsed
     mentions: list[MentionRecord] = field(default_factory=list)
+    topical: list = field(default_factory=list)  # topical.TopicalLink
     respondent: RespondentRecord | None = None
     warnings: list[str] = field(default_factory=list)
 
 
-def extract(doc: Document, base: str | None = None) -> Extraction:
-    """Parse the document, find its mentions and resolve its respondent."""
+def extract(doc: Document, base: str | None = None, topical: str | None = "keywords") -> Extraction:
+    """Parse the document, find its mentions, infer its topical links (`topical=None`: none) and resolve its
+    respondent."""
     vocabulary = load_vocabulary(base)
     parsed = reader_for(doc.kind)(doc)
     result = Extraction(document=doc, parsed=parsed)
@@ -68,6 +70,10 @@ def extract(doc: Document, base: str | None = None) -> Extraction:
                 concept=concept, start=match.start, end=match.end, quote=parsed.text[match.start:match.end],
                 part=part, in_question=questionnaire and part is not None and part.kind in QUESTION_KINDS,
             ))
+    if topical:
+        from .topical import infer
+
+        result.topical = infer(parsed, {m.concept.iri for m in result.mentions}, base, method=topical)
     if parsed.respondent is not None:
         result.respondent = resolve_respondent(parsed, result, vocabulary)
     return result

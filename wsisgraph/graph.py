@@ -21,21 +21,41 @@ from .namespaces import OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, DCTERMS, XSD, WS
 from .schemes import CSV_SCHEMES, SCHEME_TITLES, Vocabulary
 
 _nodes: dict[str, ox.NamedNode] = {}
+_INTERN_LIMIT = 50_000
 
 
 def N(iri) -> ox.NamedNode:
-    """A NamedNode, interned: the same few hundred vocabulary IRIs are used millions of times."""
+    """A NamedNode; vocabulary and concept IRIs are interned (the same few thousand are used millions of times),
+    instance IRIs are not, or the cache would grow with the corpus."""
     if isinstance(iri, ox.NamedNode):
         return iri
     node = _nodes.get(iri)
     if node is None:
-        node = _nodes[iri] = ox.NamedNode(str(iri))
+        node = ox.NamedNode(str(iri))
+        if len(_nodes) < _INTERN_LIMIT:
+            _nodes[iri] = node
     return node
 
 
-A = N(str(RDF.type))
+class _Terms:
+    """pyoxigraph NamedNodes of one namespace, each made once: rdflib namespaces build a new URIRef (and
+    validate it) at every attribute access, which cost a third of the graph stage."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        node = ox.NamedNode(str(self._namespace[name]))  # WSIS raises here on a term the ontology lacks
+        setattr(self, name, node)
+        return node
+
+
+WSIS_, OA_, PROV_, RDFS_, SCHEMA_, DCTERMS_, SKOS_, ORG_, RDF_ = (
+    _Terms(ns) for ns in (WSIS, OA, PROV, RDFS, SCHEMA, DCTERMS, SKOS, ORG, RDF))
+A = RDF_.type
 _XSD_INT = N(str(XSD.integer))
 _XSD_BOOL = N(str(XSD.boolean))
+_XSD_DECIMAL = N(str(XSD.decimal))
 
 
 def lit(value, lang: str | None = None) -> ox.Literal:
@@ -65,8 +85,8 @@ def extraction_activity_iri(doc_iri: str) -> str:
 AGENT_IRI_PATH = f"agent/wsisgraph-{__version__}"
 
 _PART_CLASS = {
-    "question": WSIS.Question, "answer": WSIS.Answer, "field": WSIS.Answer,
-    "title": WSIS.Section, "excerpt": WSIS.Section, "section": WSIS.Section, "header": WSIS.Section,
+    "question": WSIS_.Question, "answer": WSIS_.Answer, "field": WSIS_.Answer,
+    "title": WSIS_.Section, "excerpt": WSIS_.Section, "section": WSIS_.Section, "header": WSIS_.Section,
 }
 
 
@@ -79,104 +99,132 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     activity = N(extraction_activity_iri(doc_iri))
 
     def q(s, p, o):
-        return ox.Quad(s, N(p), o, g)
+        return ox.Quad(s, p, o, g)
 
-    yield q(d, A, N(str(WSIS.Document)))
+    yield q(d, A, WSIS_.Document)
     if ex.respondent is not None:  # a questionnaire with no respondent fields at all is a plain document
-        yield q(d, A, N(str(WSIS.Response)))
-    yield q(d, WSIS.fileName, lit(doc.name))
-    yield q(d, WSIS.contentHash, lit(doc.sha256))
-    yield q(d, WSIS.documentKind, lit(doc.kind))
-    yield q(d, WSIS.textLength, lit(len(parsed.text)))
+        yield q(d, A, WSIS_.Response)
+    yield q(d, WSIS_.fileName, lit(doc.name))
+    yield q(d, WSIS_.contentHash, lit(doc.sha256))
+    yield q(d, WSIS_.documentKind, lit(doc.kind))
+    yield q(d, WSIS_.textLength, lit(len(parsed.text)))
     if parsed.title:
-        yield q(d, DCTERMS.title, lit(parsed.title))
+        yield q(d, DCTERMS_.title, lit(parsed.title))
     if parsed.identifier:
-        yield q(d, DCTERMS.identifier, lit(parsed.identifier))
+        yield q(d, DCTERMS_.identifier, lit(parsed.identifier))
     if parsed.date:
-        yield q(d, DCTERMS.date, lit(parsed.date))
-    yield q(d, PROV.wasGeneratedBy, activity)
-    yield q(activity, A, N(str(PROV.Activity)))
-    yield q(activity, PROV.wasAssociatedWith, N(base + AGENT_IRI_PATH))
-    yield q(activity, RDFS.label, lit(f"wsisgraph {__version__} extraction of {doc.name}"))
+        yield q(d, DCTERMS_.date, lit(parsed.date))
+    yield q(d, PROV_.wasGeneratedBy, activity)
+    yield q(activity, A, PROV_.Activity)
+    yield q(activity, PROV_.wasAssociatedWith, N(base + AGENT_IRI_PATH))
+    yield q(activity, RDFS_.label, lit(f"wsisgraph {__version__} extraction of {doc.name}"))
 
     for page in parsed.pages:
         p = N(f"{doc_iri}/{page.key}")
-        yield q(p, A, N(str(WSIS.WebPage)))
-        yield q(p, DCTERMS.isPartOf, d)
+        yield q(p, A, WSIS_.WebPage)
+        yield q(p, DCTERMS_.isPartOf, d)
         if page.title:
-            yield q(p, DCTERMS.title, lit(page.title))
+            yield q(p, DCTERMS_.title, lit(page.title))
         if page.link:
             try:
-                yield q(p, SCHEMA.url, ox.NamedNode(page.link))
+                yield q(p, SCHEMA_.url, ox.NamedNode(page.link))
             except ValueError:  # not a valid IRI: keep it as text
-                yield q(p, SCHEMA.url, lit(page.link))
+                yield q(p, SCHEMA_.url, lit(page.link))
         if page.wp_id is not None:
-            yield q(p, DCTERMS.identifier, lit(str(page.wp_id)))
+            yield q(p, DCTERMS_.identifier, lit(str(page.wp_id)))
         if page.wp_type:
-            yield q(p, DCTERMS.type, lit(page.wp_type))
+            yield q(p, DCTERMS_.type, lit(page.wp_type))
         if page.date:
-            yield q(p, DCTERMS.created, lit(page.date))
+            yield q(p, DCTERMS_.created, lit(page.date))
         if page.modified:
-            yield q(p, DCTERMS.modified, lit(page.modified))
+            yield q(p, DCTERMS_.modified, lit(page.modified))
         if page.excerpt:
-            yield q(p, DCTERMS.abstract, lit(page.excerpt))
+            yield q(p, DCTERMS_.abstract, lit(page.excerpt))
 
     for part in parsed.parts:
         p = N(f"{doc_iri}/{part.key}")
-        yield q(p, A, N(str(_PART_CLASS[part.kind])))
-        yield q(p, DCTERMS.isPartOf, N(f"{doc_iri}/{part.page}") if part.page else d)
-        yield q(p, SCHEMA.text, lit(parsed.text[part.start:part.end]))
-        yield q(p, WSIS.start, lit(part.start))
-        yield q(p, WSIS.end, lit(part.end))
+        yield q(p, A, _PART_CLASS[part.kind])
+        yield q(p, DCTERMS_.isPartOf, N(f"{doc_iri}/{part.page}") if part.page else d)
+        yield q(p, SCHEMA_.text, lit(parsed.text[part.start:part.end]))
+        yield q(p, WSIS_.start, lit(part.start))
+        yield q(p, WSIS_.end, lit(part.end))
         if part.number is not None:
-            yield q(p, SCHEMA.position, lit(part.number))
+            yield q(p, SCHEMA_.position, lit(part.number))
         if part.heading:
-            yield q(p, WSIS.sectionTitle, lit(part.heading))
+            yield q(p, WSIS_.sectionTitle, lit(part.heading))
         if part.question:
-            yield q(N(f"{doc_iri}/{part.question}"), SCHEMA.suggestedAnswer, p)
-            yield q(p, SCHEMA.parentItem, N(f"{doc_iri}/{part.question}"))
+            yield q(N(f"{doc_iri}/{part.question}"), SCHEMA_.suggestedAnswer, p)
+            yield q(p, SCHEMA_.parentItem, N(f"{doc_iri}/{part.question}"))
 
     if ex.respondent is not None:
         r = ex.respondent
         org = N(r.org_iri or f"{doc_iri}/respondent")
-        yield q(d, WSIS.respondent, org)
-        yield q(org, A, N(str(ORG.Organization)))
+        yield q(d, WSIS_.respondent, org)
+        yield q(org, A, ORG_.Organization)
         if r.name:
-            yield q(d, WSIS.respondentName, lit(r.name))
+            yield q(d, WSIS_.respondentName, lit(r.name))
             if r.reference_org is None:
-                yield q(org, SKOS.prefLabel, lit(r.name))
+                yield q(org, SKOS_.prefLabel, lit(r.name))
         if r.type_as_written:
-            yield q(d, WSIS.organizationTypeAsWritten, lit(r.type_as_written))
+            yield q(d, WSIS_.organizationTypeAsWritten, lit(r.type_as_written))
         if r.stakeholder_type:
-            yield q(org, ORG.classification, N(f"{base}stakeholder-type/{r.stakeholder_type}"))
+            yield q(org, ORG_.classification, N(f"{base}stakeholder-type/{r.stakeholder_type}"))
         if r.other_label:
-            yield q(org, WSIS.otherTypeLabel, lit(r.other_label))
+            yield q(org, WSIS_.otherTypeLabel, lit(r.other_label))
         if r.country_as_written:
-            yield q(d, WSIS.countryAsWritten, lit(r.country_as_written))
+            yield q(d, WSIS_.countryAsWritten, lit(r.country_as_written))
         if r.country:
-            yield q(org, DCTERMS.spatial, N(f"{base}country/{r.country}"))
+            yield q(org, DCTERMS_.spatial, N(f"{base}country/{r.country}"))
 
-    identifying = N(str(OA.identifying))
+    identifying = OA_.identifying
     for m in ex.mentions:
         mention = f"{doc_iri}/mention/{m.start}-{m.end}/{m.concept.scheme}/{quote(m.concept.notation, safe='.-')}"
-        mn, target, position, text_quote = N(mention), N(mention + "/target"), N(mention + "/position"), N(mention + "/quote")
-        yield q(mn, A, N(str(WSIS.Mention)))
-        yield q(mn, OA.motivatedBy, identifying)
-        yield q(mn, OA.hasBody, N(m.concept.iri))
-        yield q(mn, OA.hasTarget, target)
-        yield q(mn, PROV.wasGeneratedBy, activity)
-        yield q(mn, WSIS.inQuestionText, lit(m.in_question))
+        mn, target, position, text_quote = (ox.NamedNode(mention), ox.NamedNode(mention + "/target"),
+                                            ox.NamedNode(mention + "/position"), ox.NamedNode(mention + "/quote"))
+        yield q(mn, A, WSIS_.Mention)
+        yield q(mn, OA_.motivatedBy, identifying)
+        yield q(mn, OA_.hasBody, N(m.concept.iri))
+        yield q(mn, OA_.hasTarget, target)
+        yield q(mn, PROV_.wasGeneratedBy, activity)
+        yield q(mn, WSIS_.inQuestionText, lit(m.in_question))
         if m.part is not None:
-            yield q(mn, WSIS.inPart, N(f"{doc_iri}/{m.part.key}"))
-        yield q(target, A, N(str(OA.SpecificResource)))
-        yield q(target, OA.hasSource, d)
-        yield q(target, OA.hasSelector, position)
-        yield q(target, OA.hasSelector, text_quote)
-        yield q(position, A, N(str(OA.TextPositionSelector)))
-        yield q(position, OA.start, lit(m.start))
-        yield q(position, OA.end, lit(m.end))
-        yield q(text_quote, A, N(str(OA.TextQuoteSelector)))
-        yield q(text_quote, OA.exact, lit(m.quote))
+            yield q(mn, WSIS_.inPart, N(f"{doc_iri}/{m.part.key}"))
+        yield q(target, A, OA_.SpecificResource)
+        yield q(target, OA_.hasSource, d)
+        yield q(target, OA_.hasSelector, position)
+        yield q(target, OA_.hasSelector, text_quote)
+        yield q(position, A, OA_.TextPositionSelector)
+        yield q(position, OA_.start, lit(m.start))
+        yield q(position, OA_.end, lit(m.end))
+        yield q(text_quote, A, OA_.TextQuoteSelector)
+        yield q(text_quote, OA_.exact, lit(m.quote))
+
+    classifying = OA_.classifying
+    for link in ex.topical:
+        iri = f"{doc_iri}/topical/{link.concept.scheme}/{quote(link.concept.notation, safe='.-')}"
+        ln = N(iri)
+        yield q(ln, A, WSIS_.TopicalLink)
+        yield q(ln, OA_.motivatedBy, classifying)
+        yield q(ln, OA_.hasBody, N(link.concept.iri))
+        yield q(ln, WSIS_.score, ox.Literal(f"{link.score:.1f}", datatype=_XSD_DECIMAL))
+        yield q(ln, WSIS_.method, lit(link.method))
+        yield q(ln, PROV_.wasGeneratedBy, activity)
+        for n, sentence in enumerate(link.evidence, start=1):
+            target, position, text_quote = N(f"{iri}/e{n}"), N(f"{iri}/e{n}/position"), N(f"{iri}/e{n}/quote")
+            yield q(ln, OA_.hasTarget, target)
+            yield q(target, A, OA_.SpecificResource)
+            yield q(target, OA_.hasSource, d)
+            yield q(target, OA_.hasSelector, position)
+            yield q(target, OA_.hasSelector, text_quote)
+            if sentence.part_key:
+                yield q(target, WSIS_.inPart, N(f"{doc_iri}/{sentence.part_key}"))
+            for term in sorted(sentence.terms):
+                yield q(target, WSIS_.matchedTerm, lit(term))
+            yield q(position, A, OA_.TextPositionSelector)
+            yield q(position, OA_.start, lit(sentence.start))
+            yield q(position, OA_.end, lit(sentence.end))
+            yield q(text_quote, A, OA_.TextQuoteSelector)
+            yield q(text_quote, OA_.exact, lit(parsed.text[sentence.start:sentence.end]))
 
 
 # -- the ontology and the concept schemes ---------------------------------------------------------------------
@@ -202,43 +250,43 @@ def scheme_quads(vocabulary: Vocabulary) -> Iterator[ox.Quad]:
         return ox.Quad(s, N(p), o, g)
 
     agent = N(base + AGENT_IRI_PATH)
-    yield q(agent, A, N(str(PROV.SoftwareAgent)))
-    yield q(agent, RDFS.label, lit(f"wsisgraph {__version__}"))
+    yield q(agent, A, PROV_.SoftwareAgent)
+    yield q(agent, RDFS_.label, lit(f"wsisgraph {__version__}"))
     for key, title in SCHEME_TITLES.items():
         s = N(vocabulary.scheme_iri(key))
         if key != "sdg":
-            yield q(s, A, N(str(SKOS.ConceptScheme)))
-            yield q(s, SKOS.prefLabel, lit(title, "en"))
-        yield q(s, WSIS.schemeKey, lit(key))
+            yield q(s, A, SKOS_.ConceptScheme)
+            yield q(s, SKOS_.prefLabel, lit(title, "en"))
+        yield q(s, WSIS_.schemeKey, lit(key))
     for concept in vocabulary.concepts.values():
         c = N(concept.iri)
         s = N(vocabulary.scheme_iri(concept.scheme))
         if concept.scheme == "sdg":
             if concept.properties.get("level") == "goal":
-                yield q(c, A, N(str(WSIS.SDG)))  # the KOS already gives labels, notations and scheme
+                yield q(c, A, WSIS_.SDG)  # the KOS already gives labels, notations and scheme
             continue
-        yield q(c, A, N(str(SKOS.Concept)))
+        yield q(c, A, SKOS_.Concept)
         cls = _SCHEME_CLASS.get(concept.scheme)
-        yield q(c, A, N(str(WSIS[cls])) if cls else N(str(ORG.Organization)))
-        yield q(c, SKOS.inScheme, s)
-        yield q(c, SKOS.notation, lit(concept.notation))
+        yield q(c, A, N(str(WSIS[cls])) if cls else ORG_.Organization)
+        yield q(c, SKOS_.inScheme, s)
+        yield q(c, SKOS_.notation, lit(concept.notation))
         for lang, label in concept.labels.items():
-            yield q(c, SKOS.prefLabel, lit(label, lang))
+            yield q(c, SKOS_.prefLabel, lit(label, lang))
         for label, lang in concept.alt_labels:
             if concept.labels.get(lang) != label:
-                yield q(c, SKOS.altLabel, lit(label, lang))
+                yield q(c, SKOS_.altLabel, lit(label, lang))
         if concept.definition:
-            yield q(c, SKOS.definition, lit(concept.definition, "en"))
+            yield q(c, SKOS_.definition, lit(concept.definition, "en"))
         if concept.broader:
-            yield q(c, SKOS.broader, N(concept.broader))
-            yield q(N(concept.broader), SKOS.narrower, c)
+            yield q(c, SKOS_.broader, N(concept.broader))
+            yield q(N(concept.broader), SKOS_.narrower, c)
         else:
-            yield q(c, SKOS.topConceptOf, s)
-            yield q(s, SKOS.hasTopConcept, c)
+            yield q(c, SKOS_.topConceptOf, s)
+            yield q(s, SKOS_.hasTopConcept, c)
         if concept.scheme == "country":
-            yield q(c, SKOS.exactMatch, N(concept.properties["authority"]))
+            yield q(c, SKOS_.exactMatch, N(concept.properties["authority"]))
         if concept.properties.get("stakeholder_type"):
-            yield q(c, ORG.classification, N(f"{base}stakeholder-type/{concept.properties['stakeholder_type']}"))
+            yield q(c, ORG_.classification, N(f"{base}stakeholder-type/{concept.properties['stakeholder_type']}"))
 
 
 # -- the WSIS-SDG Matrix ----------------------------------------------------------------------------------------
@@ -275,16 +323,16 @@ def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[o
                 f"{path}:{line}: unknown Action Line {row['action_line']!r} or SDG {row['sdg']!r} "
                 "(expected C1..C11, C7.1..C7.8 and 1..17)")
         link = N(f"{base}matrix/{al.notation}/{goal.notation}")
-        yield q(link, A, N(str(WSIS.MatrixLink)))
-        yield q(link, WSIS.actionLine, N(al.iri))
-        yield q(link, WSIS.sdg, N(goal.iri))
+        yield q(link, A, WSIS_.MatrixLink)
+        yield q(link, WSIS_.actionLine, N(al.iri))
+        yield q(link, WSIS_.sdg, N(goal.iri))
         for target in (row.get("targets") or "").replace(",", ";").split(";"):
             target = target.strip()
             if target:
                 found = vocabulary.get("sdg", target)
                 if found is None:
                     raise ReferenceDataError(f"{path}:{line}: unknown SDG target {target!r}")
-                yield q(link, WSIS.target, N(found.iri))
+                yield q(link, WSIS_.target, N(found.iri))
         if (row.get("source") or "").strip():
-            yield q(link, DCTERMS.source, lit(row["source"].strip()))
-        yield q(N(al.iri), SKOS.related, N(goal.iri))
+            yield q(link, DCTERMS_.source, lit(row["source"].strip()))
+        yield q(N(al.iri), SKOS_.related, N(goal.iri))

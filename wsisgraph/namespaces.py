@@ -38,6 +38,8 @@ class WSIS(DefinedNamespace):
     StakeholderType: URIRef
     Country: URIRef
     MatrixLink: URIRef
+    TopicalLink: URIRef
+    MatrixImpliedLink: URIRef
     # properties
     fileName: URIRef
     contentHash: URIRef
@@ -54,6 +56,9 @@ class WSIS(DefinedNamespace):
     inPart: URIRef
     inQuestionText: URIRef
     schemeKey: URIRef
+    score: URIRef
+    method: URIRef
+    matchedTerm: URIRef
     actionLine: URIRef
     sdg: URIRef
     target: URIRef

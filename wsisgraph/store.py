@@ -12,9 +12,11 @@ unchanged. Older generations are removed after the swap.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import fcntl
 import os
+import re
 import shutil
 import time
 from collections import Counter
@@ -27,7 +29,8 @@ import pyoxigraph as ox
 
 from .errors import DocumentError, InvalidGraph, QueryError, StoreError
 from .extract import extract
-from .graph import matrix_quads, scheme_quads, to_quads
+from . import data_path
+from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_quads
 from .load import iter_paths, load_document
 from .namespaces import PREFIXES, base_iri
 from .schemes import load_vocabulary
@@ -40,10 +43,13 @@ LOCK = ".lock"
 class BuildSummary:
     store: Path
     documents: int = 0
-    triples: int = 0
+    triples: int = 0  # of the reference graphs and the documents' graphs (matrix-implied links not counted)
     mentions: Counter = field(default_factory=Counter)  # scheme -> (document, concept) pairs
     validated: bool = False
     validation_seconds: float = 0.0
+    extracted: int = 0  # documents (re-)extracted by this build
+    reused: int = 0  # documents whose graph was kept, unchanged
+    removed: int = 0  # graphs dropped: documents changed or no longer given
     skipped: list[str] = field(default_factory=list)  # one line per bad or duplicate file
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -162,6 +168,54 @@ def _remove_old(folder: Path, keep: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
+def _fingerprint(base: str, matrix: str | Path | None, topical: str | None) -> str:
+    """What a stored document graph depends on besides the document: code version, base IRI, topical method and
+    the reference data. A build whose fingerprint differs from the store's re-extracts every document."""
+    from . import __version__
+
+    digest = hashlib.sha256(f"{__version__}|{base}|{topical}".encode())
+    for path in sorted(data_path("ontology").rglob("*")) + sorted(data_path("shapes").glob("*.ttl")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    if matrix:
+        try:
+            digest.update(Path(matrix).read_bytes())
+        except OSError:
+            pass  # reported, with the file's name, when the matrix is read
+    return digest.hexdigest()
+
+
+def _extract_one(task: tuple[str, str, str, str | None]) -> dict:
+    """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error)."""
+    path, name, base, topical = task
+    try:
+        doc = load_document(Path(path), name)
+        ex = extract(doc, base, topical=topical)
+    except DocumentError as err:
+        return {"name": name, "error": str(err)}
+    data = ox.serialize(to_quads(ex, base), format=ox.RdfFormat.N_QUADS)
+    mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
+    return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
+            "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base)}
+
+
+def _extracted(tasks: list, workers: int) -> Iterator[dict]:
+    """Results in file order, from worker processes when there is enough work to pay for starting them."""
+    if workers <= 1 or len(tasks) < 64:
+        yield from map(_extract_one, tasks)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent may already run pyoxigraph's threads
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_extract_one, tasks, chunksize=16)
+
+
+MANIFEST = "wsisgraph-manifest.json"
+LOAD_BATCH_BYTES = 32 * 1024 * 1024  # N-Quads handed to the bulk loader at a time: bounds its memory
+
+
 def build(
     paths: Iterable[str | Path],
     store_path: str | Path,
@@ -170,10 +224,17 @@ def build(
     matrix: str | Path | None = None,
     strict: bool = False,
     validate: bool = True,
+    topical: str | None = "keywords",
+    workers: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[str, str | None], None] | None = None,
 ) -> BuildSummary:
-    """Build a new graph from every document under `paths` and make it the store's current graph.
+    """Build the graph of every document under `paths` and make it the store's current graph.
+
+    Incremental: a document whose file name and content hash are those the current graph was built from (with the
+    same code, base IRI, topical method and reference data) keeps its named graph; changed and new documents are
+    extracted (in `workers` processes, default one per CPU); documents no longer given leave the graph. The new
+    graph is written beside the current one and switched to only when complete and valid.
 
     A bad file is skipped and reported in the summary (or, with `strict`, fails the build and leaves the store
     unchanged). `on_start(number_of_files)` and `on_document(name, error_or_None)`, once per file, feed a
@@ -190,52 +251,96 @@ def build(
     if on_start:
         on_start(len(files))
     _prepare(folder)
+    fingerprint = _fingerprint(base, matrix, topical)
     with _locked(folder):
+        current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
+        manifest = _read_manifest(current)
+        previous = manifest["documents"] if manifest.get("fingerprint") == fingerprint else {}
         generation = folder / f"gen-{time.time_ns()}"
-        seen: dict[str, str] = {}
-
-        def quads() -> Iterator[ox.Quad]:
-            yield from scheme_quads(vocabulary)
-            yield from matrix_quads(vocabulary, matrix)
-            for path, name in files:
-                error = None
+        try:
+            kept, tasks, seen = {}, [], {}
+            for path, name in files:  # hashing is cheap: it decides what to extract, and finds duplicates
                 try:
-                    doc = load_document(path, name)
-                    if doc.sha256 in seen:
-                        raise DocumentError(f"{name}: same content as {seen[doc.sha256]}; skipped")
-                    seen[doc.sha256] = name
-                    ex = extract(doc, base)
-                except DocumentError as err:
+                    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError as err:
+                    sha = f"unreadable:{err}"
+                if sha in seen:
+                    error = f"{name}: same content as {seen[sha]}; skipped"
                     if strict:
-                        raise
-                    error = str(err)
+                        raise DocumentError(error)
+                    summary.skipped.append(error)
+                    if on_document:
+                        on_document(name, error)
+                    continue
+                seen[sha] = name
+                if previous.get(name, {}).get("sha256") == sha:
+                    kept[name] = previous[name]
+                    if on_document:
+                        on_document(name, None)
+                else:
+                    tasks.append((str(path), name, base, topical))
+            if previous:
+                ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
+                store = ox.Store(str(generation))
+                for name, entry in previous.items():
+                    if name not in kept:
+                        store.remove_graph(ox.NamedNode(entry["graph"]))
+                summary.removed = sum(1 for name in previous if name not in kept)
+            else:
+                store = ox.Store(str(generation))
+                reference = list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix))
+                store.bulk_extend(reference)
+                manifest = {"reference_triples": len(reference)}
+            documents = dict(kept)
+            batch: list[bytes] = []
+            size = 0
+            for result in _extracted(tasks, workers or os.cpu_count() or 1):
+                error = result.get("error")
+                if error:
+                    if strict:
+                        raise DocumentError(error)
                     summary.skipped.append(error)
                 else:
-                    summary.documents += 1
-                    summary.warnings += ex.warnings
-                    for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions}:
-                        summary.mentions[scheme] += 1
-                    yield from to_quads(ex, base)
+                    documents[result["name"]] = {key: result[key] for key in ("sha256", "graph", "triples", "mentions")}
+                    summary.warnings += result["warnings"]
+                    batch.append(result["nquads"])
+                    size += len(result["nquads"])
+                    if size >= LOAD_BATCH_BYTES:
+                        store.bulk_load(input=b"".join(batch), format=ox.RdfFormat.N_QUADS)
+                        batch, size = [], 0
                 if on_document:
-                    on_document(name, error)
-
-        try:
-            store = ox.Store(str(generation))
-            store.bulk_extend(quads())
-            store.flush()
-            summary.triples = len(store)
+                    on_document(result["name"], error)
+            if batch:
+                store.bulk_load(input=b"".join(batch), format=ox.RdfFormat.N_QUADS)
+            summary.extracted = len(tasks) - sum(1 for r in tasks if r[1] not in documents)
+            summary.reused = len(kept)
+            summary.documents = len(documents)
             if summary.documents == 0:
                 raise DocumentError(f"{', '.join(map(str, paths))}: none of the {len(files)} files is a document "
                                     "wsisgraph can read; see the messages above")
+            if any(store.quads_for_pattern(None, None, None, matrix_graph(base))):
+                store.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
+                             prefixes=PREFIXES)
+            for entry in documents.values():
+                for scheme, count in entry["mentions"].items():
+                    summary.mentions[scheme] += count
+            summary.triples = manifest.get("reference_triples", 0) + sum(e["triples"] for e in documents.values())
             if validate:
                 from .validate import validate_store_graphs
 
-                report = validate_store_graphs(store)
+                fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
+                if not previous:
+                    fresh += [schemes_graph(base), matrix_graph(base)]
+                report = validate_store_graphs(store, names=fresh)
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
                     raise InvalidGraph(f"{folder}: the new graph breaks {len(report.violations)} shape constraints; "
                                        "the previous graph is kept", report)
+            store.flush()
             del store
+            (generation / MANIFEST).write_text(json.dumps({
+                "fingerprint": fingerprint, "reference_triples": manifest.get("reference_triples", 0),
+                "documents": documents}), encoding="utf-8")
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
@@ -243,3 +348,239 @@ def build(
         _remove_old(folder, generation)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _read_manifest(generation: Path | None) -> dict:
+    """What the current generation was built from (name -> hash, graph, counts), or nothing."""
+    if generation is None:
+        return {}
+    try:
+        return json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+# -- remote stores: a SPARQL 1.1 endpoint, the Graph Store Protocol, the Oxigraph server ------------------------
+
+#: Comments, strings and IRIs (skipped when looking for the query's outer group), parentheses, WHERE and braces.
+_SPARQL_TOKENS = re.compile(
+    r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>'
+    r"|(?P<where>\bWHERE\s*\{)|(?P<open>\{)|(?P<close>\})|(?P<paren>[()])",
+    re.I,
+)
+_PREFIX_DECL = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:", re.I | re.M)
+
+
+def values_block(params: dict[str, tuple[str, str]]) -> str:
+    """`VALUES (?a ?b) { (term term) }`: each value serialised as an RDF term in N-Triples syntax by pyoxigraph,
+    which escapes quotes, backslashes and line breaks, so a value can never end the literal or the block."""
+    names = sorted(params)
+    terms = " ".join(str(_term(*params[name])) for name in names)
+    return f"VALUES ({' '.join('?' + name for name in names)}) {{ ({terms}) }}"
+
+
+def bind_as_values(sparql: str, params: dict[str, tuple[str, str]] | None) -> str:
+    """The query with its parameters bound by a VALUES block at the top of its outer WHERE group.
+
+    A remote endpoint has no substitutions option; a VALUES block joined with the outer group gives the same
+    rows as pyoxigraph's substitutions for a parameter used in that group (the saved queries use them there).
+    """
+    if not params:
+        return sparql
+    depth = parens = 0
+    first_group = None
+    for token in _SPARQL_TOKENS.finditer(sparql):
+        kind = token.lastgroup
+        if kind == "paren":
+            parens += 1 if token.group() == "(" else -1
+        elif kind in ("where", "open"):
+            if depth == 0 and parens == 0:
+                if kind == "where":
+                    first_group = token.end()
+                    break
+                first_group = token.end() if first_group is None else first_group
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    if first_group is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return f"{sparql[:first_group]}\n  {values_block(params)}\n{sparql[first_group:]}"
+
+
+def strip_comments(sparql: str) -> str:
+    """The query without its `#` comments (strings and IRIs holding a `#` are kept). SPARQLWrapper guesses the
+    query form from the first keyword it sees and misses every other line of a comment block, so a header word
+    such as "load" would turn a SELECT into an update request."""
+    return _SPARQL_TOKENS.sub(lambda m: "" if m.group().startswith("#") else m.group(), sparql)
+
+
+def with_prefixes(sparql: str) -> str:
+    """The project's prefixes declared in front of the query (a remote endpoint does not know them), except the
+    ones the query declares itself."""
+    declared = {m.group(1) or "" for m in _PREFIX_DECL.finditer(sparql)}
+    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
+    return prologue + sparql
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class RemoteStore:
+    """Any SPARQL 1.1 query endpoint (Oxigraph server, Fuseki, GraphDB, Virtuoso), read through SPARQLWrapper.
+
+    The saved queries expect the default graph to be the union of the named graphs, as in the embedded store:
+    `wsisgraph serve` starts Oxigraph with --union-default-graph; other servers need their equivalent setting.
+    """
+
+    def __init__(self, endpoint: str, timeout: float = 120.0):
+        if not re.match(r"https?://[^\s/]+", endpoint or ""):
+            raise StoreError(f"{endpoint!r}: not the http(s) URL of a SPARQL endpoint (e.g. http://127.0.0.1:7878/query)")
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def select(self, sparql: str, params: dict[str, tuple[str, str]] | None = None) -> dict:
+        """A SELECT or ASK query, parameters bound as terms (a VALUES block); the W3C SPARQL 1.1 JSON results."""
+        import socket
+        import urllib.error
+
+        from SPARQLWrapper import JSON, POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import (EndPointInternalError, EndPointNotFound, QueryBadFormed,
+                                                    SPARQLWrapperException, Unauthorized)
+
+        text = with_prefixes(strip_comments(bind_as_values(sparql, params)))
+        client = SPARQLWrapper(self.endpoint, returnFormat=JSON, agent="wsisgraph")
+        client.setQuery(text)
+        if client.isSparqlUpdateRequest():
+            raise QueryError(f"{self.endpoint}: SPARQL updates are not sent from here; only SELECT and ASK")
+        if client.queryType in ("CONSTRUCT", "DESCRIBE"):
+            raise QueryError("this is a CONSTRUCT or DESCRIBE query; use `wsisgraph sparql` for graph results")
+        client.setMethod(POST)
+        client.setTimeout(int(self.timeout))
+        where = self.endpoint
+        try:
+            data = client.query().convert()
+        except QueryBadFormed as err:
+            raise QueryError(f"{where}: the endpoint rejected the query ({_one_line(_body(err))})") from None
+        except EndPointNotFound:
+            raise StoreError(f"{where}: no SPARQL endpoint at this URL (HTTP 404)") from None
+        except Unauthorized:
+            raise StoreError(f"{where}: the endpoint refused access (HTTP 401/403)") from None
+        except EndPointInternalError as err:
+            raise StoreError(f"{where}: the endpoint failed on the query (HTTP 500: {_one_line(_body(err))})") from None
+        except SPARQLWrapperException as err:
+            raise StoreError(f"{where}: {_one_line(err)}") from None
+        except urllib.error.HTTPError as err:
+            raise StoreError(f"{where}: the endpoint answered HTTP {err.code} {err.reason}") from None
+        except urllib.error.URLError as err:
+            raise StoreError(f"{where}: cannot reach the SPARQL endpoint ({err.reason})") from None
+        except (socket.timeout, TimeoutError):
+            raise StoreError(f"{where}: no answer within {self.timeout:g} s") from None
+        except (OSError, ValueError) as err:  # a dropped connection, or a body that is not JSON
+            raise StoreError(f"{where}: no SPARQL JSON results ({_one_line(err)})") from None
+        if not isinstance(data, dict) or not ("head" in data and ("results" in data or "boolean" in data)):
+            raise StoreError(f"{where}: the answer is not SPARQL 1.1 JSON results; is this a SPARQL query endpoint?")
+        return data
+
+
+def _body(err) -> str:
+    response = getattr(err, "response", None)
+    if isinstance(response, bytes):
+        return response.decode("utf-8", "replace")
+    return str(response or err)
+
+
+@dataclass
+class PushSummary:
+    target: str
+    graphs: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+
+
+def push(store_path: str | Path, to: str, *, timeout: float = 120.0,
+         on_start: Callable[[int], None] | None = None,
+         on_graph: Callable[[str, int], None] | None = None) -> PushSummary:
+    """Copy the store into a remote one through the SPARQL 1.1 Graph Store HTTP Protocol.
+
+    Each named graph (one per document, plus the schemes and the matrix) is sent as N-Triples with an HTTP PUT to
+    `TO?graph=IRI`, which replaces that graph in the remote store; graphs only the remote store holds are left as
+    they are. `on_start(number_of_graphs)` and `on_graph(iri, triples)` feed a progress bar.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    if not re.match(r"https?://[^\s/]+", to or ""):
+        raise StoreError(f"{to!r}: not the http(s) URL of a Graph Store Protocol endpoint "
+                         "(e.g. http://127.0.0.1:7878/store)")
+    started = time.perf_counter()
+    store = open_store(store_path).store
+    graphs: list = sorted(store.named_graphs(), key=lambda g: g.value)
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        graphs.insert(0, ox.DefaultGraph())
+    summary = PushSummary(target=to)
+    if on_start:
+        on_start(len(graphs))
+    separator = "&" if "?" in to else "?"
+    for graph in graphs:
+        default = isinstance(graph, ox.DefaultGraph)
+        body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+        query = "default" if default else urllib.parse.urlencode({"graph": graph.value})
+        name = "the default graph" if default else f"graph <{graph.value}>"
+        request = urllib.request.Request(f"{to}{separator}{query}", data=body, method="PUT",
+                                         headers={"Content-Type": "application/n-triples", "User-Agent": "wsisgraph"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as err:
+            detail = _one_line(err.read().decode("utf-8", "replace")) if err.fp else ""
+            raise StoreError(f"{to}: PUT of {name} failed with HTTP {err.code} {err.reason}"
+                             + (f" ({detail})" if detail else "")) from None
+        except urllib.error.URLError as err:
+            raise StoreError(f"{to}: cannot reach the Graph Store endpoint ({err.reason})") from None
+        except (OSError, TimeoutError) as err:
+            raise StoreError(f"{to}: PUT of {name} failed ({_one_line(err)})") from None
+        triples = body.count(b"\n")
+        summary.graphs += 1
+        summary.triples += triples
+        if on_graph:
+            on_graph("" if default else graph.value, triples)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` server program of the `oxigraph` package: beside this Python first, then on PATH."""
+    import sys
+
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise StoreError("the Oxigraph server is not installed: `pip install oxigraph` provides the `oxigraph` program")
+    return found
+
+
+def server_command(store_path: str | Path, port: int = 7878, *, writable: bool = False,
+                   host: str = "127.0.0.1") -> list[str]:
+    """The command that serves a built store with the Oxigraph SPARQL server (query endpoint `/query`, Graph Store
+    `/store`), read-only unless `writable`, with the union of the named graphs as the default graph, as the
+    embedded store queries it. Checks the store and that the port is free, so a mistake fails here on one line."""
+    import socket
+
+    path = Path(store_path)
+    if not path.exists():
+        raise StoreError(f"{path}: no such store; build one with `wsisgraph build DOCS --store {path}`")
+    location = _resolve(path)
+    if not 0 < port < 65536:
+        raise StoreError(f"{port}: not a TCP port (1..65535)")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise StoreError(f"{host}:{port}: cannot listen there ({err.strerror or err}); choose another --port") from None
+    return [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
+            "--bind", f"{host}:{port}", "--union-default-graph"]

@@ -72,18 +72,33 @@ def known_questions() -> list[tuple[str, int, str]]:
     return out
 
 
+def _norm_map(text: str) -> tuple[str, list[int]]:
+    """`_norm(text)` and, for each of its characters, the offset just past its source character in `text`."""
+    out: list[str] = []
+    ends: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text.lower()):
+        if ch.isascii() and ch.isalnum():
+            if pending_space and out:
+                out.append(" ")
+                ends.append(i)
+            out.append(ch)
+            ends.append(i + 1)
+            pending_space = False
+        else:
+            pending_space = True
+    return "".join(out), ends
+
+
 def _split_known(text: str) -> tuple[str, str] | None:
     """If `text` starts with a known question, (question, rest)."""
-    norm = _norm(text)
+    norm, ends = _norm_map(text)
     for qnorm, _, _ in known_questions():
-        if norm.startswith(qnorm):
-            # walk the original text until its normalised form covers the question
-            for cut in range(len(qnorm) // 2, len(text) + 1):
-                if _norm(text[:cut]) == qnorm and (cut == len(text) or not text[cut].isalnum()):
-                    end = cut
-                    while end < len(text) and text[end] in "?.:!":
-                        end += 1
-                    return text[:end].strip(), text[end:].strip()
+        if norm.startswith(qnorm) and (len(norm) == len(qnorm) or norm[len(qnorm)] == " "):
+            end = ends[len(qnorm) - 1]
+            while end < len(text) and text[end] in "?.:!*_":
+                end += 1
+            return text[:end].strip(), text[end:].strip()
     return None
 
 

@@ -1,0 +1,227 @@
+"""A real SPARQL endpoint: the tests start the Oxigraph server themselves on a free 127.0.0.1 port, push the seeds'
+graph into it through the Graph Store Protocol, and check that every saved query returns the same rows through
+--endpoint as from the local store. They also start `wsisgraph serve` on the seed store, read-only."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wsisgraph.cli import cli
+from wsisgraph.errors import StoreError
+from wsisgraph.query import get_query, list_queries, run_query
+from wsisgraph.store import RemoteStore, open_store, oxigraph_binary
+
+HOSTILE = ['x" } ; DROP ALL ; #', "x' } } DROP ALL { {", '"""\n} DROP ALL #', "\\\" ) } DELETE WHERE { ?s ?p ?o } #"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Until the server answers a query (or the process dies, or time runs out)."""
+    deadline = time.monotonic() + seconds
+    probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                response.read()
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError(f"{url}: no answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """An empty, writable Oxigraph server on a free port; always stopped at the end."""
+    with tempfile.TemporaryDirectory(prefix="wsisgraph-oxigraph-") as location:
+        port = free_port()
+        process = subprocess.Popen([oxigraph_binary(), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
+                                    "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/query", process)
+            yield base
+        finally:
+            stop(process)
+
+
+@pytest.fixture(scope="module")
+def pushed(server, built_store) -> str:
+    """The seeds' graph pushed into the server; the query endpoint's URL."""
+    result = CliRunner().invoke(cli, ["push", "--store", str(built_store), "--to", server + "/store", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "pushed" in result.output
+    return server + "/query"
+
+
+def normalized(results: dict) -> tuple:
+    """Head and rows, each term as (type, value, datatype, language); rows as a sorted multiset (ties in ORDER BY
+    may come back in either order)."""
+    def term(b):
+        kind = "literal" if b["type"] == "typed-literal" else b["type"]
+        datatype = b.get("datatype")
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            datatype = None
+        return kind, b["value"], datatype, b.get("xml:lang")
+
+    columns = results["head"]["vars"]
+    rows = sorted(json.dumps([term(b[c]) if c in b else None for c in columns]) for b in results["results"]["bindings"])
+    return columns, rows
+
+
+def count_remote(endpoint: str) -> int:
+    results = RemoteStore(endpoint).select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(results["results"]["bindings"][0]["n"]["value"])
+
+
+def test_push_copies_every_graph(pushed, built_store):
+    local = open_store(built_store)
+    assert count_remote(pushed) == len(local)
+    graphs = RemoteStore(pushed).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {b["g"]["value"] for b in graphs["results"]["bindings"]} == {g.value for g in local.store.named_graphs()}
+
+
+@pytest.mark.parametrize("name", [q.name for q in list_queries()])
+def test_saved_query_remote_equals_local(pushed, built_store, name):
+    local = run_query(open_store(built_store), name)
+    remote = run_query(RemoteStore(pushed), name)
+    assert normalized(remote) == normalized(local)
+    assert remote["head"]["vars"] == get_query(name).columns
+
+
+@pytest.mark.parametrize("name, params", [("who-raises", {"concept": "ITU"}), ("evidence", {"concept": "ca"}),
+                                          ("concepts", {"scheme": "topic"}), ("who-raises", {"concept": "C2"})])
+def test_parameters_remote_equal_local(pushed, built_store, name, params):
+    local = run_query(open_store(built_store), name, params)
+    remote = run_query(RemoteStore(pushed), name, params)
+    assert local["results"]["bindings"]
+    assert normalized(remote) == normalized(local)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_cli_endpoint_output_equals_local(pushed, built_store, fmt):
+    for args in (["query", "respondents"], ["query", "who-raises", "-p", "concept=C7"],
+                 ["sparql", "SELECT ?s WHERE { ?d wsis:fileName ?s } ORDER BY ?s"]):
+        local = CliRunner().invoke(cli, [*args, "--store", str(built_store), "--format", fmt])
+        remote = CliRunner().invoke(cli, [*args, "--endpoint", pushed, "--format", fmt])
+        assert local.exit_code == remote.exit_code == 0, remote.output
+        assert remote.output == local.output
+
+
+def test_sparql_file_through_the_endpoint(pushed, tmp_path):
+    query = tmp_path / "count.rq"
+    query.write_text("# how many documents\nSELECT (COUNT(?d) AS ?n) WHERE { ?d a wsis:Document }\n")
+    result = CliRunner().invoke(cli, ["sparql", "-f", str(query), "--endpoint", pushed, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "n\n2\n"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_parameter_changes_nothing_remotely(pushed, value):
+    before = count_remote(pushed)
+    result = CliRunner().invoke(cli, ["query", "who-raises", "--endpoint", pushed, "-p", f"concept={value}",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["results"]["bindings"] == []
+    assert count_remote(pushed) == before
+
+
+def test_updates_are_refused_before_the_endpoint(pushed):
+    before = count_remote(pushed)
+    result = CliRunner().invoke(cli, ["sparql", "DROP ALL", "--endpoint", pushed])
+    assert result.exit_code == 2 and "updates are not allowed" in result.output
+    assert count_remote(pushed) == before
+
+
+def test_push_twice_replaces_each_graph(server, built_store):
+    target = server + "/store"
+    CliRunner().invoke(cli, ["push", "--store", str(built_store), "--to", target, "-q"])
+    result = CliRunner().invoke(cli, ["push", "--store", str(built_store), "--to", target, "-q"])
+    assert result.exit_code == 0, result.output
+    assert count_remote(server + "/query") == len(open_store(built_store))
+
+
+def test_an_endpoint_that_is_down_is_one_line(built_store):
+    url = f"http://127.0.0.1:{free_port()}/query"
+    with pytest.raises(StoreError, match="cannot reach the SPARQL endpoint"):
+        RemoteStore(url).select("ASK {}")
+    for args in (["query", "respondents", "--endpoint", url], ["sparql", "ASK {}", "--endpoint", url],
+                 ["push", "--store", str(built_store), "--to", url.replace("/query", "/store"), "-q"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("Error: http://127.0.0.1:") and "cannot reach" in result.output
+        assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url, fragment", [("ftp://example.org/sparql", "not the http(s) URL"),
+                                           ("not a url", "not the http(s) URL")])
+def test_a_bad_endpoint_url_is_one_line(url, fragment):
+    result = CliRunner().invoke(cli, ["query", "respondents", "--endpoint", url])
+    assert result.exit_code == 2 and fragment in result.output
+
+
+def test_not_a_sparql_endpoint(server):
+    result = CliRunner().invoke(cli, ["query", "respondents", "--endpoint", server + "/nothing-here"])
+    assert result.exit_code == 2 and result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def _no_exec(*args):
+    raise AssertionError(f"serve would have started a server in the test process: {args}")
+
+
+def test_serve_is_read_only_and_answers_like_the_store(built_store, server, monkeypatch):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "wsisgraph", "serve", "--store", str(built_store),
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        endpoint = f"http://127.0.0.1:{port}/query"
+        wait_for(endpoint, process)
+        for name in ("respondents", "mentions", "matrix-divergence"):
+            assert normalized(run_query(RemoteStore(endpoint), name)) == \
+                normalized(run_query(open_store(built_store), name))
+        update = urllib.request.Request(f"http://127.0.0.1:{port}/update", data=b"update=DROP+ALL", method="POST",
+                                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(update, timeout=10)
+        assert refused.value.code in (403, 405)
+        assert count_remote(endpoint) == len(open_store(built_store))
+    finally:
+        stop(process)
+    # a port already taken gives one line, before any server starts
+    monkeypatch.setattr("os.execv", _no_exec)
+    taken = int(server.rsplit(":", 1)[1])
+    result = CliRunner().invoke(cli, ["serve", "--store", str(built_store), "--port", str(taken)])
+    assert result.exit_code == 2 and "choose another --port" in result.output
+
+
+def test_serve_needs_a_store(tmp_path, monkeypatch):
+    monkeypatch.setattr("os.execv", _no_exec)
+    result = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such store" in result.output

@@ -1,0 +1,263 @@
+"""The static linked-data site: a page and two RDF files per resource, well-formed HTML, links that resolve,
+no path of the building machine, a VoID description, and an OUTDIR that is replaced only when complete."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from lxml import etree
+from rdflib.compare import isomorphic
+
+import wsisgraph.publish as publish_module
+from wsisgraph.cli import cli
+from wsisgraph.errors import ExportError
+from wsisgraph.namespaces import DEFAULT_BASE, ONTOLOGY_IRI, PREFIXES, WSIS
+from wsisgraph.publish import SITE_MARKER, PublishSummary, href, publish, resource_path
+from wsisgraph.store import open_store
+
+VOID = rdflib.Namespace(PREFIXES["void"])
+ENDPOINT = "https://example.org/sparql"
+
+
+@pytest.fixture(scope="module")
+def site(built_store, tmp_path_factory):
+    """The seeds' site, published once through the command line."""
+    outdir = tmp_path_factory.mktemp("published") / "site"
+    result = CliRunner().invoke(cli, ["publish", "--store", str(built_store), str(outdir), "--endpoint", ENDPOINT],
+                                obj={})
+    assert result.exit_code == 0, result.output
+    found = re.fullmatch(r"published (\d+) resources \((\d+) files, (\d+) triples\) in [\d.]+ s into (.+)\n",
+                         result.stderr)
+    assert found and found.group(4) == str(outdir), result.stderr
+    return outdir, PublishSummary(outdir, *map(int, found.groups()[:3]))
+
+
+def html_files(outdir: Path) -> list[Path]:
+    return sorted(outdir.rglob("*.html"))
+
+
+def parse_html(path: Path):
+    # strict: every page is well-formed markup (HTML5 written in its XML-compatible form)
+    return etree.parse(str(path), etree.XMLParser(recover=False, resolve_entities=False, no_network=True))
+
+
+def iris(store, sparql: str) -> list[str]:
+    return [row["x"]["value"] for row in store.select(sparql)["results"]["bindings"]]
+
+
+# -- the IRI -> file mapping ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("iri,path", [
+    (f"{DEFAULT_BASE}topic/quantum", "topic/quantum"),
+    (f"{DEFAULT_BASE}document/002_x.txt", "document/002_x.txt"),
+    (f"{DEFAULT_BASE}document/002_x.txt/q4", "document/002_x.txt/q4"),
+    (f"{DEFAULT_BASE}document/a%20b.txt", "document/a b.txt"),  # files carry the decoded name, as servers map
+    (f"{ONTOLOGY_IRI}#Mention", "ontology"),
+    (f"{DEFAULT_BASE}document/x/../y", None),
+    (f"{DEFAULT_BASE}document/", None),
+    (f"{DEFAULT_BASE}void", None),  # would overwrite void.ttl
+    (f"{DEFAULT_BASE}classes/x", None),
+    ("http://metadata.un.org/sdg/4", None),  # not ours: linked, never minted a page
+])
+def test_resource_path(iri, path):
+    assert resource_path(iri, DEFAULT_BASE) == path
+
+
+def test_links_are_relative():
+    assert href("document/x.txt/mention/1-2/topic/q", "topic/quantum.html") == "../../../../../topic/quantum.html"
+    assert href("document/x.txt", "document/x.txt/q4.html") == "x.txt/q4.html"
+    assert href("document/x.txt/q4", "document/x.txt.html") == "../x.txt.html"
+    assert href("document/a b:c", "document/a b:c.html") == "a%20b%3Ac.html"  # never read as a URL scheme
+
+
+# -- the site ------------------------------------------------------------------------------------------------
+
+def test_every_document_concept_and_organization_has_a_page_and_two_rdf_files(site, built_store):
+    outdir, _ = site
+    store = open_store(built_store)
+    wanted = iris(store, "SELECT DISTINCT ?x WHERE { { ?x a wsis:Document } UNION { ?x a skos:Concept } "
+                         "UNION { ?x a org:Organization } FILTER(STRSTARTS(STR(?x), 'https://w3id.org/wsisgraph/')) }")
+    assert len(wanted) > 300
+    for iri in wanted:
+        path = resource_path(iri, DEFAULT_BASE)
+        assert path is not None, iri
+        for ext in (".html", ".ttl", ".jsonld"):
+            assert (outdir / (path + ext)).is_file(), (iri, ext)
+
+
+def test_rdf_files_parse_and_agree(site, built_store):
+    outdir, _ = site
+    store = open_store(built_store)
+    sample = iris(store, "SELECT ?x WHERE { { ?x a wsis:Document } UNION { ?x a wsis:Topic } "
+                         "UNION { ?x a org:Organization } UNION { ?x a wsis:Mention } UNION { ?x a wsis:Answer } }")
+    for iri in sample:
+        path = resource_path(iri, DEFAULT_BASE)
+        turtle = rdflib.Graph().parse(outdir / (path + ".ttl"), format="turtle")
+        jsonld = rdflib.Graph().parse(outdir / (path + ".jsonld"), format="json-ld")
+        assert (rdflib.URIRef(iri), None, None) in turtle, iri
+        assert isomorphic(turtle, jsonld), iri
+        assert "ns1:" not in (outdir / (path + ".ttl")).read_text(encoding="utf-8")
+
+
+def test_pages_are_well_formed_and_every_link_resolves_inside_outdir(site):
+    outdir, _ = site
+    root = outdir.resolve()
+    ids: dict[Path, set[str]] = {}
+    pages = html_files(outdir)
+    assert len(pages) > 100
+    checked = 0
+    for page in pages:
+        tree = parse_html(page)
+        ids[page.resolve()] = set(tree.xpath("//@id"))
+    for page in pages:
+        for link in parse_html(page).xpath("//a/@href | //link/@href"):
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc:
+                assert parts.scheme in ("http", "https"), (page, link)
+                continue
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page.resolve()
+            assert target.is_relative_to(root), (page, link)
+            assert target.is_file(), (page, link)
+            if parts.fragment and target.suffix == ".html":
+                assert unquote(parts.fragment) in ids[target], (page, link)
+            checked += 1
+    assert checked > 1000
+
+
+def test_no_path_of_the_building_machine_leaks(site, built_store):
+    outdir, _ = site
+    needles = {str(outdir), str(outdir.parent), str(built_store), "/work/", "/root/", "/home/", "/tmp/",
+               str(Path.cwd())}
+    for path in outdir.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8")
+            for needle in needles:
+                assert needle not in text, (path, needle)
+
+
+def test_mention_page_shows_the_quote_in_its_context_and_the_source(site, built_store):
+    outdir, _ = site
+    store = open_store(built_store)
+    row = store.select("SELECT ?x ?exact WHERE { ?x a wsis:Mention ; wsis:inPart [ a wsis:Answer ] ; "
+                       "oa:hasTarget/oa:hasSelector/oa:exact ?exact } ORDER BY ?x LIMIT 1")["results"]["bindings"][0]
+    mention, exact = row["x"]["value"], row["exact"]["value"]
+    path = resource_path(mention, DEFAULT_BASE)
+    tree = parse_html(outdir / (path + ".html"))
+    assert tree.xpath("string(//blockquote/mark)") == exact
+    assert len(tree.xpath("string(//blockquote)").strip()) > len(exact) + 40  # with the text around it
+    document = mention.split("/mention/")[0]
+    assert any(link.endswith(Path(resource_path(document, DEFAULT_BASE)).name + ".html")
+               for link in tree.xpath("//section[@class='quote']//a/@href"))
+
+
+def test_sdgs_link_out_to_the_un_kos(site):
+    outdir, _ = site
+    tree = parse_html(outdir / "classes" / "wsis-SDG.html")
+    links = tree.xpath("//ul[@class='instances']//a/@href")
+    assert len(links) == 17 and all(link.startswith("http://metadata.un.org/sdg/") for link in links)
+    assert not (outdir / "sdg").exists()
+
+
+def test_ontology_page_documents_every_class_and_property(site):
+    outdir, _ = site
+    tree = parse_html(outdir / "ontology.html")
+    ids = set(tree.xpath("//section[@class='term']/@id"))
+    expected = {str(term).split("#", 1)[1] for term in dir(WSIS) if str(term).startswith(ONTOLOGY_IRI + "#")}
+    assert expected and expected <= ids
+    mention = tree.xpath("//section[@id='Mention']")[0]
+    assert "oa:Annotation" in etree.tostring(mention, encoding="unicode")
+    respondent = etree.tostring(tree.xpath("//section[@id='respondent']")[0], encoding="unicode")
+    assert "domain" in respondent and "org:Organization" in respondent  # domain and range shown
+    assert (outdir / "ontology.ttl").is_file() and (outdir / "ontology.jsonld").is_file()
+
+
+def test_void_description(site, built_store):
+    outdir, summary = site
+    void = rdflib.Graph().parse(outdir / "void.ttl", format="turtle")
+    dataset = rdflib.URIRef(DEFAULT_BASE + "dataset")
+    assert (dataset, rdflib.RDF.type, VOID.Dataset) in void
+    union = {q.triple for q in open_store(built_store).store}
+    assert int(void.value(dataset, VOID.triples)) == len(union) == summary.triples
+    assert str(void.value(dataset, VOID.uriSpace)) == DEFAULT_BASE
+    assert void.value(dataset, VOID.sparqlEndpoint) == rdflib.URIRef(ENDPOINT)
+    vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
+    assert {PREFIXES[p] for p in ("skos", "org", "schema", "prov", "dct", "oa", "wsis")} <= vocabularies
+    schemes = rdflib.URIRef(DEFAULT_BASE + "graph/schemes")
+    assert (dataset, VOID.subset, schemes) in void and int(void.value(schemes, VOID.triples)) > 10000
+    partitions = {void.value(p, VOID["class"]) for p in void.objects(dataset, VOID.classPartition)}
+    assert rdflib.URIRef(PREFIXES["wsis"] + "Mention") in partitions
+    # the dataset and its subsets dereference like any resource, and the index links the VoID file
+    assert (outdir / "dataset.html").is_file() and (outdir / "graph" / "schemes.html").is_file()
+    assert "void.ttl" in parse_html(outdir / "index.html").xpath("//a/@href")
+    assert rdflib.Dataset().parse(outdir / "wsisgraph.trig", format="trig")
+
+
+def test_summary_counts_files(site):
+    outdir, summary = site
+    files = [p for p in outdir.rglob("*") if p.is_file()]
+    assert summary.files == len(files)
+    assert summary.resources == len([p for p in files if p.suffix == ".ttl"]) - 1  # void.ttl has no page
+    assert not summary.skipped
+
+
+def test_files_are_readable_by_a_web_server(site):
+    outdir, _ = site
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (outdir.stat().st_mode & 0o777) == 0o777 & ~umask
+    assert ((outdir / "index.html").stat().st_mode & 0o777) == 0o666 & ~umask
+
+
+# -- replacing OUTDIR ----------------------------------------------------------------------------------------
+
+def leftovers(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if re.search(r"\.(tmp|old)-", p.name)]
+
+
+def test_refuses_a_folder_that_is_not_a_site(built_store, tmp_path):
+    outdir = tmp_path / "mine"
+    outdir.mkdir()
+    (outdir / "notes.txt").write_text("keep me")
+    with pytest.raises(ExportError, match="not empty and holds no wsisgraph site"):
+        publish(built_store, outdir)
+    assert [p.name for p in outdir.iterdir()] == ["notes.txt"]
+    assert not leftovers(tmp_path)
+
+
+def test_republish_replaces_the_site_and_a_failure_keeps_it(site, built_store, tmp_path, monkeypatch):
+    outdir = tmp_path / "site"
+    shutil.copytree(site[0], outdir)
+    (outdir / "stale.html").write_text("from an older run")
+    publish(built_store, outdir)
+    assert not (outdir / "stale.html").exists() and (outdir / SITE_MARKER).is_file()
+    before = sorted(p.relative_to(outdir) for p in outdir.rglob("*"))
+
+    write = publish_module._Writer.write
+
+    def full_disk(self, path, data):  # the disk fills up after 100 files
+        if self.files >= 100:
+            raise OSError(28, "No space left on device")
+        write(self, path, data)
+
+    monkeypatch.setattr(publish_module._Writer, "write", full_disk)
+    with pytest.raises(ExportError, match="cannot write the site"):
+        publish(built_store, outdir)
+    assert sorted(p.relative_to(outdir) for p in outdir.rglob("*")) == before
+    assert not leftovers(tmp_path)
+
+
+def test_cli_publish_errors_are_one_line(built_store, tmp_path):
+    runner = CliRunner()
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "x").write_text("x")
+    result = runner.invoke(cli, ["publish", "--store", str(built_store), str(tmp_path / "site")], obj={})
+    assert result.exit_code == 2 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
+    result = runner.invoke(cli, ["publish", "--store", str(built_store), str(tmp_path / "s2"),
+                                 "--endpoint", "not a url"], obj={})
+    assert result.exit_code == 2 and "not an absolute IRI" in result.stderr
