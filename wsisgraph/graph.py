@@ -90,6 +90,11 @@ _PART_CLASS = {
 }
 
 
+def _reported(concept) -> str:
+    """The concept as queries report it: an SDG target as its goal, a C7 sub-line as C7."""
+    return concept.broader or concept.iri
+
+
 def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     """Every quad a document contributes, in its own named graph (named by the document's IRI)."""
     doc, parsed = ex.document, ex.parsed
@@ -198,6 +203,21 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
         yield q(position, OA_.end, lit(m.end))
         yield q(text_quote, A, OA_.TextQuoteSelector)
         yield q(text_quote, OA_.exact, lit(m.quote))
+
+    # Summary links for fast queries: the document's dct:subject is every concept it names (as the contract
+    # counts, question text included); a part's dct:subject is every concept named in it, for the parts that
+    # are the author's own text (not the questionnaire's wording).
+    # A document's subjects are rolled up as the contract reports them (SDG target -> goal, C7 sub-line -> C7);
+    # a part's subjects hold both the concept named and the one it rolls up to. Topical links give the
+    # document's schema:about, rolled up too.
+    for iri in dict.fromkeys(_reported(m.concept) for m in ex.mentions):
+        yield q(d, DCTERMS_.subject, N(iri))
+    own = [m for m in ex.mentions if m.part is not None and not m.in_question]
+    for part_key, iri in dict.fromkeys([(m.part.key, m.concept.iri) for m in own]
+                                       + [(m.part.key, _reported(m.concept)) for m in own]):
+        yield q(ox.NamedNode(f"{doc_iri}/{part_key}"), DCTERMS_.subject, N(iri))
+    for iri in dict.fromkeys(_reported(link.concept) for link in ex.topical):
+        yield q(d, SCHEMA_.about, N(iri))
 
     classifying = OA_.classifying
     for link in ex.topical:
