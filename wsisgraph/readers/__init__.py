@@ -6,7 +6,6 @@ extracted text, so a mention's quote is always `text[start:end]`.
 """
 from __future__ import annotations
 
-import bisect
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -66,14 +65,6 @@ class Parsed:
     identifier: str | None = None  # e.g. the response number
     date: str | None = None
 
-    def part_at(self, offset: int) -> Part | None:
-        """The leaf part that contains `offset` (parts are appended in text order and do not overlap)."""
-        starts = [p.start for p in self.parts]
-        i = bisect.bisect_right(starts, offset) - 1
-        if i >= 0 and self.parts[i].start <= offset < self.parts[i].end:
-            return self.parts[i]
-        return None
-
 
 class TextBuilder:
     """Appends blocks of text, separated by a blank line, and records where each lands."""
@@ -98,6 +89,22 @@ class TextBuilder:
 
     def text(self) -> str:
         return "".join(self._chunks)
+
+
+def add_sections(builder: TextBuilder, parsed: Parsed, blocks: list[tuple[str, str]], page: str | None = None) -> None:
+    """One section part per heading (with the blocks under it); blocks before the first heading form one too.
+    Section keys are `s1`, `s2`, ... or `{page}/s1` inside a web page."""
+    number = 0
+    current: Part | None = None
+    for kind, text in blocks:
+        start, end = builder.add(text)
+        if kind == "heading" or current is None:
+            number += 1
+            current = Part(key=f"{page}/s{number}" if page else f"s{number}", kind="section", start=start, end=end,
+                           heading=text if kind == "heading" else None, page=page)
+            parsed.parts.append(current)
+        else:
+            current.end = end
 
 
 _READERS = {

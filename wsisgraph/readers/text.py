@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from . import Parsed, Part, TextBuilder
+from . import Parsed, TextBuilder, add_sections
 from .html import html_blocks, html_title
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -43,19 +43,9 @@ def read(doc) -> Parsed:
         title = None
     builder = TextBuilder()
     parsed = Parsed(text="")
-    number = 0
-    current: Part | None = None
-    for kind, text in blocks:
-        start, end = builder.add(text)
-        if kind == "heading" or current is None:
-            number += 1
-            current = Part(key=f"s{number}", kind="section", start=start, end=end,
-                           heading=text if kind == "heading" else None)
-            parsed.parts.append(current)
-            if title is None and kind == "heading":
-                title = text
-        else:
-            current.end = end
+    add_sections(builder, parsed, blocks)
+    if title is None:
+        title = next((text for kind, text in blocks if kind == "heading"), None)
     parsed.text = builder.text()
     parsed.title = title
     return parsed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import Page, Parsed, Part, TextBuilder
+from . import Page, Parsed, Part, TextBuilder, add_sections
 from .html import html_blocks, html_to_text
 
 
@@ -42,29 +42,8 @@ def read(doc) -> Parsed:
         if page.excerpt:
             start, end = builder.add(page.excerpt)
             parsed.parts.append(Part(key=f"{key}/excerpt", kind="excerpt", start=start, end=end, page=key))
-        _add_sections(builder, parsed, key, html_blocks(_rendered(item.get("content"))))
+        add_sections(builder, parsed, html_blocks(_rendered(item.get("content"))), page=key)
     parsed.text = builder.text()
     if len(parsed.pages) == 1:
         parsed.title = parsed.pages[0].title or None
     return parsed
-
-
-def _add_sections(builder: TextBuilder, parsed: Parsed, page_key: str, blocks: list[tuple[str, str]]) -> None:
-    """One section part per heading (with the blocks under it); blocks before the first heading form one too."""
-    number = 0
-    current: Part | None = None
-    for kind, text in blocks:
-        start, end = builder.add(text)
-        if kind == "heading" or current is None:
-            number += 1
-            current = Part(
-                key=f"{page_key}/s{number}",
-                kind="section",
-                start=start,
-                end=end,
-                heading=text if kind == "heading" else None,
-                page=page_key,
-            )
-            parsed.parts.append(current)
-        else:
-            current.end = end
