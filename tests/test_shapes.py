@@ -105,3 +105,26 @@ def test_validate_unreadable_file_is_one_line(tmp_path):
     bad.write_text("this is not turtle <<<", encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(bad)], obj={})
     assert result.exit_code == 2 and result.stderr.startswith(f"Error: {bad}: not RDF")
+
+
+def test_store_validation_catches_a_broken_document_graph(tmp_path, seed_dir):
+    """Document graphs are validated in batches: a violation in one of them is still found and reported."""
+    import os
+
+    import pyoxigraph as ox
+
+    from wsisgraph.store import build
+
+    store = tmp_path / "store"
+    build([seed_dir], store, validate=False)
+    generation = ox.Store(os.path.realpath(store / "current"))
+    doc = ox.NamedNode("https://w3id.org/wsisgraph/document/002_0a617c45d6870c06.txt")
+    generation.add(ox.Quad(doc, ox.NamedNode("https://w3id.org/wsisgraph/ontology#documentKind"), ox.Literal("pdf"), doc))
+    del generation
+    result = CliRunner().invoke(cli, ["validate", "--store", str(store), "--format", "json"], obj={})
+    assert result.exit_code == 1
+    import json
+
+    violations = json.loads(result.stdout)["violations"]
+    assert {v["shape"] for v in violations} == {"shape:Document"}
+    assert all("002_0a617c45d6870c06.txt" in v["focus"] for v in violations)
