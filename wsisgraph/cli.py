@@ -378,6 +378,146 @@ def explain(document, concept, store_path, fmt):
         click.echo(f"  [{r['start']}-{r['end']}] {' '.join(r['quote'].split())}{terms}")
 
 
+NETWORK_KINDS = ("co-mention", "actor-concept", "actor", "al-sdg")  # wsisgraph.network.KINDS (a test checks)
+NETWORK_FORMATS = ("graphml", "gexf", "json", "png", "svg", "html")
+
+
+class _NetworkGroup(click.Group):
+    """`wsisgraph network KIND ...` is short for `wsisgraph network write KIND ...`."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["write", *args]
+        return super().resolve_command(ctx, args)
+
+
+@cli.group(cls=_NetworkGroup)
+def network():
+    """Build a network of the graph (networkx) and write it, or print its metrics.
+
+    KIND is co-mention (concepts named in the same answer or page section), actor-concept (organizations to
+    the concepts they name), actor (organizations linked by shared concepts) or al-sdg (Action Lines to SDGs,
+    from documents and from the WSIS-SDG Matrix). `network KIND ...` is short for `network write KIND ...`.
+
+    \b
+    wsisgraph network co-mention --store build/store --format gexf --out build/co-mention.gexf
+    wsisgraph network stats actor --store build/store
+    """
+
+
+@network.command("write")
+@click.argument("kind", type=click.Choice(NETWORK_KINDS), metavar="KIND")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to read.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--format", "fmt", type=click.Choice(NETWORK_FORMATS), default=None,
+              help="graphml and gexf open in Gephi; html is a self-contained interactive view "
+                   "[default: from the --out extension].")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option("--color", "color_by", type=click.Choice(["scheme", "community"]), default=None,
+              help="Colour nodes by scheme or by Louvain community [default: community for actor, else scheme].")
+@click.option("--labels", type=click.IntRange(min=0), default=None,
+              help="How many of the most central nodes a png/svg labels [default: all of a network of up to 40 "
+                   "nodes, else a quarter, 15 to 30].")
+def network_write(kind, store_path, endpoint, fmt, out, color_by, labels):
+    """Write the network KIND as GraphML, GEXF, node-link JSON, a PNG or SVG drawing, or an HTML view.
+
+    Every node has label, scheme, notation, role, stakeholdertype, country, degree, weighted_degree,
+    betweenness, eigenvector and community (Louvain, seed 42).
+
+    \b
+    wsisgraph network al-sdg --store build/store --out build/al-sdg.png
+    """
+    from .network import build_network, format_for, write_network
+
+    fmt = format_for(out, fmt)  # a bad --out fails before any query runs
+    graph = build_network(_open(store_path, endpoint), kind)
+    write_network(graph, out, fmt, color_by=color_by, labels=labels)
+    click.echo(f"wrote {out} ({kind} network: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges, "
+               f"{fmt})", err=True)
+
+
+@network.command("stats")
+@click.argument("kind", type=click.Choice(NETWORK_KINDS), metavar="KIND")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to read.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1), help="Nodes listed per metric.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def network_stats(kind, store_path, endpoint, top, fmt):
+    """Print the top nodes of the network KIND by each metric and its communities with their members.
+
+    \b
+    wsisgraph network stats co-mention --store build/store
+    """
+    import json
+
+    from .network import build_network, format_stats, network_stats as stats_of
+
+    stats = stats_of(build_network(_open(store_path, endpoint), kind), top=top)
+    click.echo(json.dumps(stats, ensure_ascii=False, indent=1) if fmt == "json" else format_stats(stats),
+               nl=fmt == "json")
+
+
+@cli.group()
+def plot():
+    """Draw pictures of the graph.
+
+    \b
+    wsisgraph plot heatmap --rows stakeholder --cols actionline --store build/store --out build/heatmap.png
+    """
+
+
+@plot.command("heatmap")
+@click.option("--rows", type=click.Choice(["stakeholder", "country"]), default="stakeholder", show_default=True,
+              help="Rows: stakeholder types, or respondent countries (with --cols topic).")
+@click.option("--cols", type=click.Choice(["actionline", "sdg", "topic"]), default="actionline",
+              show_default=True, help="Columns: Action Lines, SDGs or topics.")
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to read.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg"]), default=None,
+              help="[default: from the --out extension]")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="The PNG or SVG file to write.")
+def heatmap(rows, cols, store_path, endpoint, fmt, out):
+    """Draw how many responses of each stakeholder type name each Action Line, SDG or topic (PNG or SVG).
+
+    \b
+    wsisgraph plot heatmap --rows stakeholder --cols sdg --store build/store --out build/sdg.png
+    """
+    from .report import plot_heatmap
+
+    plot_heatmap(_open(store_path, endpoint), out, rows=rows, cols=cols, fmt=fmt)
+    click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to report on.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="The folder to write into (created if missing).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Rows of the topic and network tables.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def report(store_path, endpoint, out_dir, top, quiet):
+    """Write the analyst report: one self-contained HTML file, its Markdown twin, the figures and networks.
+
+    DIR gets report.html (figures embedded, nothing fetched from the network), report.md, figures/ (PNG) and
+    networks/ (an interactive view and a GEXF file per network). Each table and figure names its saved query.
+
+    \b
+    wsisgraph report --store build/store --out build/report
+    """
+    from .report import report as write_report
+
+    def on_step(text: str) -> None:
+        if not quiet:
+            click.echo(f"report: {text}", err=True)
+
+    summary = write_report(_open(store_path, endpoint), out_dir, source=str(store_path or endpoint), top=top,
+                           on_step=on_step)
+    click.echo(f"wrote {summary.html} and {summary.markdown.name} ({len(summary.figures)} figures, "
+               f"{summary.tables} tables, {len(summary.networks)} network files) in {summary.seconds:.1f} s",
+               err=True)
+
+
 def main() -> None:
     cli(obj={})
 

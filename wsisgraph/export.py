@@ -283,21 +283,10 @@ def _write(store: ox.Store, fmt: str, output: IO[bytes]) -> None:
         ox.serialize(triples, output, rdf_format, prefixes=prefixes)
 
 
-def _readable(path: str | Path) -> None:
-    """mkstemp creates files 0600; give the result the mode any new file gets (a web server must read it)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def export(store, fmt: str, out: str | Path | IO[bytes]) -> None:
-    """Write the whole graph of `store` (an EmbeddedStore) in `fmt` to a file path or a binary stream."""
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(sorted(FORMATS))}")
-    if hasattr(out, "write"):
-        _write(store.store, fmt, out)
-        return
-    target = Path(out)
+def write_atomically(target: str | Path, write) -> Path:
+    """Call write(temporary_path) for a file beside TARGET, then rename it onto TARGET: all or nothing, and a
+    failed write leaves no temporary file behind."""
+    target = Path(target)
     if target.is_dir():
         raise ExportError(f"{target}: is a folder; give a file path to --out")
     folder = target.parent if str(target.parent) else Path(".")
@@ -307,13 +296,32 @@ def export(store, fmt: str, out: str | Path | IO[bytes]) -> None:
         handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
         raise ExportError(f"{target}: cannot write in {folder} ({err.strerror or err})") from None
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as output:
-            _write(store.store, fmt, output)
-        _readable(tmp)
+        write(tmp)
+        # mkstemp creates files 0600; give the result the mode any new file gets (a web server must read it)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise ExportError(f"{target}: cannot write ({err.strerror or err})") from None
         raise
+    return target
+
+
+def export(store, fmt: str, out: str | Path | IO[bytes]) -> None:
+    """Write the whole graph of `store` (an EmbeddedStore) in `fmt` to a file path or a binary stream."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose one of {', '.join(sorted(FORMATS))}")
+    if hasattr(out, "write"):
+        _write(store.store, fmt, out)
+        return
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as output:
+            _write(store.store, fmt, output)
+
+    write_atomically(out, write)

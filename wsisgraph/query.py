@@ -133,6 +133,12 @@ def rows(results: dict) -> tuple[list[str], list[list[str]]]:
     return columns, [[_value(b.get(c)) for c in columns] for b in results.get("results", {}).get("bindings", [])]
 
 
+def records(results: dict) -> list[dict[str, str]]:
+    """The rows of W3C JSON results as dicts of column -> value ("" where unbound)."""
+    columns, table = rows(results)
+    return [dict(zip(columns, row)) for row in table]
+
+
 def format_results(results: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(results, ensure_ascii=False, indent=1) + "\n"
