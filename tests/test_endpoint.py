@@ -146,7 +146,12 @@ def test_sparql_file_through_the_endpoint(pushed, tmp_path):
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_parameter_changes_nothing_remotely(pushed, value):
     before = count_remote(pushed)
+    # a notation is looked up first (the lookup query gets the value in a VALUES block): no concept has it
     result = CliRunner().invoke(cli, ["query", "who-raises", "--endpoint", pushed, "-p", f"concept={value}",
+                                      "--format", "json"])
+    assert result.exit_code == 2 and "no concept has the notation" in result.output, result.output
+    # a string parameter goes straight into the query's VALUES block, as one literal that matches nothing
+    result = CliRunner().invoke(cli, ["query", "explain", "--endpoint", pushed, "-p", f"document={value}",
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["results"]["bindings"] == []

@@ -116,10 +116,27 @@ def bind_params(query: SavedQuery, given: dict[str, str]) -> dict[str, tuple[str
     return bound
 
 
+def resolve_notations(store, query: SavedQuery, bound: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Each `notation` parameter as the store holds it ("c7" -> "C7", "4" -> "4"^^sdgo:SDGCodeCompact), so the
+    query matches it exactly; a notation no concept has is an error that says where to find the notations."""
+    lookup = (queries_dir() / "lookup" / "notation.rq").read_text(encoding="utf-8")
+    resolved = dict(bound)
+    for name, (kind, value) in bound.items():
+        if kind != "notation":
+            continue
+        rows = store.select(lookup, {"asked": ("string", value)})["results"]["bindings"]
+        if not rows:
+            raise QueryError(f"{query.name}: no concept has the notation {value!r}; list them with "
+                             "`wsisgraph query concepts --param scheme=SCHEME`")
+        term = rows[0]["notation"]
+        resolved[name] = (f"typed:{term['datatype']}" if term.get("datatype") else "string", term["value"])
+    return resolved
+
+
 def run_query(store, name: str, params: dict[str, str] | None = None) -> dict:
     """Run a saved query on a store (embedded or remote); the W3C JSON results as a dict."""
     query = get_query(name)
-    return store.select(query.sparql, bind_params(query, params or {}))
+    return store.select(query.sparql, resolve_notations(store, query, bind_params(query, params or {})))
 
 
 # -- formatting ------------------------------------------------------------------------------------------------

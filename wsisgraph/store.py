@@ -106,6 +106,8 @@ def _term(kind: str, value: str):
         return ox.NamedNode(value)
     if kind == "integer":
         return ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if kind.startswith("typed:"):
+        return ox.Literal(value, datatype=ox.NamedNode(kind.removeprefix("typed:")))
     return ox.Literal(value)
 
 
