@@ -113,6 +113,9 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     yield q(d, WSIS_.contentHash, lit(doc.sha256))
     yield q(d, WSIS_.documentKind, lit(doc.kind))
     yield q(d, WSIS_.textLength, lit(len(parsed.text)))
+    # counted here once, so that listing documents does not count every mention of the corpus (the documents query)
+    yield q(d, WSIS_.mentionCount, lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions})))
+    yield q(d, WSIS_.conceptCount, lit(len({m.concept.iri for m in ex.mentions})))
     if parsed.title:
         yield q(d, DCTERMS_.title, lit(parsed.title))
     if parsed.identifier:

@@ -45,6 +45,8 @@ class WSIS(DefinedNamespace):
     contentHash: URIRef
     documentKind: URIRef
     textLength: URIRef
+    mentionCount: URIRef
+    conceptCount: URIRef
     respondent: URIRef
     respondentName: URIRef
     organizationTypeAsWritten: URIRef
