@@ -385,3 +385,16 @@ def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
     assert "strongest edges of 7140" in html
     write_network(graph, tmp_path / "dense.graphml")
     assert nx.read_graphml(tmp_path / "dense.graphml").number_of_edges() == 7140
+
+
+def test_drawn_labels_are_short_and_say_what_the_node_is():
+    from wsisgraph.network import short_label
+
+    line = {"scheme": "actionline", "label": "C7 ICT applications: benefits in all aspects of life"}
+    assert short_label(line) == "C7 ICT applications"
+    org = {"scheme": "organization", "notation": "",
+           "label": "Centro de Investigación en Tecnologías de la Información (CITIC)"}
+    assert short_label(org) == "CITIC"
+    long_topic = {"scheme": "topic", "label": "Digital public infrastructure and digital public goods"}
+    assert short_label(long_topic) == "Digital public infrastructu…" and len(short_label(long_topic)) <= 28
+    assert short_label({"scheme": "sdg", "label": "SDG 4 Quality education"}) == "SDG 4 Quality education"

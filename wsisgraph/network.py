@@ -459,12 +459,15 @@ def node_colours(graph, color_by: str) -> dict:
 
 def short_label(data: dict, limit: int = 28) -> str:
     """The label drawn beside a node, at most `limit` characters: an organization's acronym when its name is long
-    (the one in parentheses, or a reference organization's notation), else the label cut with an ellipsis."""
+    (the one in parentheses, or a reference organization's notation), an Action Line's title up to its colon,
+    else the label cut with an ellipsis."""
     import re
 
     label = data["label"]
     if len(label) <= limit:
         return label
+    if data.get("scheme") == "actionline" and ":" in label and len(label.split(":")[0]) <= limit:
+        return label.split(":")[0]  # "C7 ICT applications", not "C7 ICT applications: benefi…"
     if data.get("scheme") == "organization":
         acronym = re.search(r"\(([^()]{2,14})\)\s*$", label)
         if acronym:
