@@ -398,3 +398,19 @@ def test_drawn_labels_are_short_and_say_what_the_node_is():
     long_topic = {"scheme": "topic", "label": "Digital public infrastructure and digital public goods"}
     assert short_label(long_topic) == "Digital public infrastructu…" and len(short_label(long_topic)) <= 28
     assert short_label({"scheme": "sdg", "label": "SDG 4 Quality education"}) == "SDG 4 Quality education"
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_behind(networks, tmp_path, monkeypatch):
+    out = tmp_path / "co.graphml"
+    write_network(networks["co-mention"], out)
+    before = out.read_bytes()
+
+    def half_then_fail(graph, path, **kwargs):
+        Path(path).write_text("<graphml")  # a partial file, then the writer breaks
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(nx, "write_graphml", half_then_fail)
+    with pytest.raises(ExportError, match=r"co\.graphml: cannot write \(No space left on device\)"):
+        write_network(networks["co-mention"], out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["co.graphml"]

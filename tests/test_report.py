@@ -177,3 +177,28 @@ def test_cli_plot_and_report(analyst_store, tmp_path):
                                       "--quiet", "--top", "3"], obj={})
     assert result.exit_code == 0, result.output
     assert "figures" in result.stderr and (tmp_path / "r" / "report.html").exists()
+
+
+def test_cli_bad_report_and_plot_targets_are_one_line_errors(analyst_store, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    for args in (["report", "--store", analyst_store, "--out", target],
+                 ["plot", "heatmap", "--store", analyst_store, "--out", tmp_path / "h.gif"],
+                 ["plot", "heatmap", "--store", analyst_store, "--out", tmp_path / "missing" / "h.png"]):
+        result = CliRunner().invoke(cli, [str(a) for a in args], obj={})
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: "), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"] and target.read_text() == "x"
+
+
+def test_a_report_that_fails_writes_no_report_file(analyst_store, tmp_path, monkeypatch):
+    import wsisgraph.network
+
+    def broken(*args, **kwargs):
+        raise ExportError("network: broken on purpose")
+
+    monkeypatch.setattr(wsisgraph.network, "build_network", broken)
+    with pytest.raises(ExportError, match="broken on purpose"):
+        report(open_store(analyst_store), tmp_path / "r")
+    assert not (tmp_path / "r" / "report.html").exists() and not (tmp_path / "r" / "report.md").exists()
+    assert not list((tmp_path / "r").rglob(".*.tmp"))
