@@ -414,3 +414,11 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_nothing_behind(networks, t
         write_network(networks["co-mention"], out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["co.graphml"]
+
+
+def test_the_actor_network_projected_from_a_built_actor_concept_network_is_the_same(networks):
+    from wsisgraph.network import actor_network
+
+    projected = actor_network(networks["actor-concept"])
+    assert dict(projected.nodes(data=True)) == dict(networks["actor"].nodes(data=True))
+    assert weights(projected) == weights(networks["actor"]) and projected.graph == networks["actor"].graph

@@ -112,9 +112,18 @@ def build_network(store, kind: str) -> "Any":
     """The network KIND of a store (embedded or remote) as a networkx Graph, with every node metric computed."""
     if kind not in KINDS:
         raise ExportError(f"unknown network kind {kind!r}; choose one of {', '.join(KINDS)}")
-    builder = {"co-mention": _co_mention, "actor-concept": _actor_concept, "actor": _actor,
-               "al-sdg": _al_sdg}[kind]
-    graph = builder(store)
+    builder = {"co-mention": _co_mention, "actor-concept": _actor_concept,
+               "actor": lambda store: _project(_actor_concept(store)), "al-sdg": _al_sdg}[kind]
+    return _finish(builder(store), kind)
+
+
+def actor_network(actor_concept) -> "Any":
+    """The `actor` network projected from an `actor-concept` network already built: the same graph as
+    build_network(store, "actor") without running its queries again (the slowest of the saved queries)."""
+    return _finish(_project(actor_concept), "actor")
+
+
+def _finish(graph, kind: str):
     graph.graph.update(kind=kind, title=TITLES[kind], weight=WEIGHTS[kind], queries=", ".join(QUERIES[kind]))
     add_metrics(graph)
     return graph
@@ -175,10 +184,9 @@ def _actor_concept(store):
     return graph
 
 
-def _actor(store):
+def _project(full):
     from networkx.algorithms import bipartite
 
-    full = _actor_concept(store)
     actors = [n for n, d in full.nodes(data=True) if d["role"] != "concept"]
     graph = bipartite.overlap_weighted_projected_graph(full, actors, jaccard=True)
     for u, v, data in graph.edges(data=True):

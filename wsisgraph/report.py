@@ -279,7 +279,7 @@ def report(store, out_dir: str | Path, *, source: str = "", top: int = 10,
     """Write the analyst report of STORE into OUT_DIR: report.html (self-contained), report.md, figures/,
     networks/. `on_step(text)` is told what is being done, for a progress line."""
     from . import __version__
-    from .network import build_network, draw_network, network_stats, write_network
+    from .network import actor_network, build_network, draw_network, network_stats, write_network
 
     started = time.perf_counter()
     out = Path(out_dir)
@@ -424,7 +424,11 @@ def report(store, out_dir: str | Path, *, source: str = "", top: int = 10,
                           ("actor", "Organizations linked by the concepts they share (Jaccard); colour: community."),
                           ("actor-concept", "Organizations and the concepts they name (bipartite).")):
         step(f"network {kind}")
-        graph = build_network(store, kind)
+        if kind == "actor":  # projected from actor-concept, so that its queries (the slowest) run once
+            actor_concept = build_network(store, "actor-concept")
+            graph = actor_network(actor_concept)
+        else:
+            graph = actor_concept if kind == "actor-concept" else build_network(store, kind)
         stats = network_stats(graph, top=top)
         b.figure(draw_network(graph), f"network-{kind}", f"{graph.graph['title']}: {caption} Edge weight: "
                  f"{graph.graph['weight']}.", graph.graph["queries"].split(", "))
