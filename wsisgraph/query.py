@@ -119,11 +119,11 @@ def bind_params(query: SavedQuery, given: dict[str, str]) -> dict[str, tuple[str
 def resolve_notations(store, query: SavedQuery, bound: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
     """Each `notation` parameter as the store holds it ("c7" -> "C7", "4" -> "4"^^sdgo:SDGCodeCompact), so the
     query matches it exactly; a notation no concept has is an error that says where to find the notations."""
-    lookup = (queries_dir() / "lookup" / "notation.rq").read_text(encoding="utf-8")
     resolved = dict(bound)
     for name, (kind, value) in bound.items():
         if kind != "notation":
             continue
+        lookup = (queries_dir() / "lookup" / "notation.rq").read_text(encoding="utf-8")
         rows = store.select(lookup, {"asked": ("string", value)})["results"]["bindings"]
         if not rows:
             raise QueryError(f"{query.name}: no concept has the notation {value!r}; list them with "
