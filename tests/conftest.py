@@ -39,3 +39,15 @@ def fixture_store(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("fixturestore") / "store"
     build([FIXTURES / "docs"], path)
     return path
+
+
+@pytest.fixture(scope="session")
+def no_matrix_store(tmp_path_factory) -> Path:
+    """The seeds built with an empty WSIS-SDG Matrix (its header only), for what is said when none is loaded."""
+    from wsisgraph.store import build
+
+    folder = tmp_path_factory.mktemp("nomatrix")
+    empty = folder / "empty-matrix.csv"
+    empty.write_text("action_line,sdg,targets,source\n", encoding="utf-8")
+    build([SEEDS], folder / "store", matrix=empty, validate=False)
+    return folder / "store"

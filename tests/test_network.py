@@ -281,8 +281,8 @@ def test_stats_list_top_nodes_and_every_community_member(networks):
 
 # -- an empty WSIS-SDG Matrix ------------------------------------------------------------------------------------
 
-def test_an_empty_matrix_gives_document_edges_only_and_says_so(built_store, tmp_path):
-    graph = build_network(open_store(built_store), "al-sdg")
+def test_an_empty_matrix_gives_document_edges_only_and_says_so(no_matrix_store, tmp_path):
+    graph = build_network(open_store(no_matrix_store), "al-sdg")
     assert graph.graph["matrix_links"] == 0 and graph.number_of_nodes() == 28
     assert all(d["origin"] == "documents" and d["matrix"] == 0 for _, _, d in graph.edges(data=True))
     assert "No WSIS-SDG Matrix is loaded" in graph.graph["description"]

@@ -294,8 +294,8 @@ def test_matrix_divergence_with_a_matrix(analyst_store, records):
     assert all(r["note"] is None for r in rows)
 
 
-def test_matrix_divergence_says_when_no_matrix_is_loaded(built_store):
-    rows = run(built_store, "matrix-divergence")
+def test_matrix_divergence_says_when_no_matrix_is_loaded(no_matrix_store):
+    rows = run(no_matrix_store, "matrix-divergence")
     assert rows[0]["status"] == "no-matrix" and "--matrix" in rows[0]["note"]
     assert {r["status"] for r in rows[1:]} <= {"not-in-matrix"}
 

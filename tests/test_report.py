@@ -114,8 +114,8 @@ def test_the_report_links_its_networks(written):
             assert_self_contained(path.read_text(encoding="utf-8"))
 
 
-def test_an_empty_matrix_is_said_in_the_report(built_store, tmp_path):
-    summary = report(open_store(built_store), tmp_path / "r")
+def test_an_empty_matrix_is_said_in_the_report(no_matrix_store, tmp_path):
+    summary = report(open_store(no_matrix_store), tmp_path / "r")
     html = summary.html.read_text(encoding="utf-8")
     assert "No WSIS-SDG Matrix is loaded" in html
     assert "No WSIS-SDG Matrix is loaded" in summary.markdown.read_text(encoding="utf-8")

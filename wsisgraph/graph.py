@@ -8,6 +8,7 @@ graphs of their own (`graph/schemes`, `graph/wsis-sdg-matrix`), apart from what 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -350,8 +351,7 @@ def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[o
         yield q(link, A, WSIS_.MatrixLink)
         yield q(link, WSIS_.actionLine, N(al.iri))
         yield q(link, WSIS_.sdg, N(goal.iri))
-        for target in (row.get("targets") or "").replace(",", ";").split(";"):
-            target = target.strip()
+        for target in re.split(r"[\s,;]+", row.get("targets") or ""):  # spaces, commas or semicolons
             if target:
                 found = vocabulary.get("sdg", target)
                 if found is None:

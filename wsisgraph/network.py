@@ -220,7 +220,7 @@ def _al_sdg(store):
         "Action Lines (C1..C11) and SDGs (1..17); an edge where documents link both (explicit mentions outside "
         "the questionnaire's question wording, or topical links) or the WSIS-SDG Matrix does; origin = documents, "
         "matrix or both." + ("" if matrix_links else
-                              " No WSIS-SDG Matrix is loaded (the reference matrix is empty until verified), so "
+                              " No WSIS-SDG Matrix is loaded (the matrix file holds no rows), so "
                               "every edge comes from documents; load one with `wsisgraph build --matrix FILE.csv`."))
     return graph
 

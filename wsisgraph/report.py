@@ -390,7 +390,7 @@ def report(store, out_dir: str | Path, *, source: str = "", top: int = 10,
     al_sdg = build_network(store, "al-sdg")
     no_matrix = any(r["status"] == "no-matrix" for r in divergence)
     if no_matrix:
-        b.note("No WSIS-SDG Matrix is loaded (the reference matrix is empty until its rows are verified), so every "
+        b.note("No WSIS-SDG Matrix is loaded (the matrix file holds no rows), so every "
                "pair documents link counts as not in the Matrix. Load one with "
                "`wsisgraph build DOCS --store STORE --matrix FILE.csv` (columns action_line,sdg,targets,source).")
     b.figure(draw_network(al_sdg), "network-al-sdg",
