@@ -151,8 +151,7 @@ def mention_concepts(store_path: Path) -> list[dict[str, str]]:
 
     rows = select(store_path, """
         SELECT DISTINCT ?part ?doc ?body WHERE {
-          ?m a wsis:Mention ; wsis:inQuestionText false ; wsis:inPart ?part ; oa:hasBody ?body ;
-             oa:hasTarget/oa:hasSource ?doc . }""")
+          GRAPH ?doc { ?m a wsis:Mention ; wsis:inQuestionText false ; wsis:inPart ?part ; oa:hasBody ?body . } }""")
     return [{"part": r["part"], "doc": r["doc"], "concept": top(r["body"]), "scheme": scheme.get(top(r["body"]), "")}
             for r in rows]
 

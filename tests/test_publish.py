@@ -144,14 +144,16 @@ def test_no_path_of_the_building_machine_leaks(site, built_store):
 def test_mention_page_shows_the_quote_in_its_context_and_the_source(site, built_store):
     outdir, _ = site
     store = open_store(built_store)
-    row = store.select("SELECT ?x ?exact WHERE { ?x a wsis:Mention ; wsis:inPart [ a wsis:Answer ] ; "
-                       "oa:hasTarget/oa:hasSelector/oa:exact ?exact } ORDER BY ?x LIMIT 1")["results"]["bindings"][0]
-    mention, exact = row["x"]["value"], row["exact"]["value"]
+    row = store.select("SELECT ?x ?doc ?target ?text WHERE { GRAPH ?doc { ?x a wsis:Mention ; "
+                       "wsis:inPart [ a wsis:Answer ] ; oa:hasTarget ?target . "
+                       "?doc wsis:extractedText/rdf:value ?text } } ORDER BY ?x ?target LIMIT 1")["results"]["bindings"][0]
+    mention, document = row["x"]["value"], row["doc"]["value"]
+    start, end = map(int, row["target"]["value"].split("#char=")[1].split(","))
+    exact = row["text"]["value"][start:end]
     path = resource_path(mention, DEFAULT_BASE)
     tree = parse_html(outdir / (path + ".html"))
     assert tree.xpath("string(//blockquote/mark)") == exact
     assert len(tree.xpath("string(//blockquote)").strip()) > len(exact) + 40  # with the text around it
-    document = mention.split("/mention/")[0]
     assert any(link.endswith(Path(resource_path(document, DEFAULT_BASE)).name + ".html")
                for link in tree.xpath("//section[@class='quote']//a/@href"))
 

@@ -308,10 +308,11 @@ def test_documents(analyst_store, records):
                   str(len({m.concept.iri for m in ex.mentions})), str(len(spans)))] += 1
     rows = run(analyst_store, "documents")
     assert as_set(rows, "source", "kind", "title", "respondent", "concepts", "mentions") == expected
-    # the counts stored at extraction equal the Mention nodes each document's graph holds
+    # the counts stored at extraction equal the mentioned spans each document's graph holds (one target of a
+    # Mention per span)
     counted = open_store(analyst_store).select("""
-        SELECT ?source (COUNT(DISTINCT ?body) AS ?concepts) (COUNT(DISTINCT ?m) AS ?mentions) WHERE {
-          GRAPH ?doc { ?doc wsis:fileName ?source . ?m a wsis:Mention ; oa:hasBody ?body . } }
+        SELECT ?source (COUNT(DISTINCT ?body) AS ?concepts) (COUNT(?span) AS ?mentions) WHERE {
+          GRAPH ?doc { ?doc wsis:fileName ?source . ?m a wsis:Mention ; oa:hasBody ?body ; oa:hasTarget ?span . } }
         GROUP BY ?source""")["results"]["bindings"]
     stored = {(r["source"], r["concepts"], r["mentions"]) for r in rows if r["mentions"] != "0"}
     assert stored == {(r["source"]["value"], r["concepts"]["value"], r["mentions"]["value"]) for r in counted}

@@ -368,12 +368,13 @@ def explain(document, concept, store_path, fmt):
     current = None
     for row in table:
         r = dict(zip(columns, row))
-        head = (r["kind"], r["notation"])
+        head = (r["kind"], r["notation"], r["scope"])
         if head != current:
             current = head
             extra = f" score {r['score']}, method {r['method']}" if r["score"] else (
                 f" from {r['method']}" if r["method"] else "")
-            click.echo(f"{r['kind']}: {r['notation']} {r['label']}{extra}")
+            scope = f" (in {r['scope'].rsplit('/', 1)[-1]})" if r["scope"] else ""
+            click.echo(f"{r['kind']}: {r['notation']} {r['label']}{scope}{extra}")
         terms = f"  ({r['terms']})" if r["terms"] else ""
         click.echo(f"  [{r['start']}-{r['end']}] {' '.join(r['quote'].split())}{terms}")
 

@@ -57,6 +57,7 @@ A = RDF_.type
 _XSD_INT = N(str(XSD.integer))
 _XSD_BOOL = N(str(XSD.boolean))
 _XSD_DECIMAL = N(str(XSD.decimal))
+_TEXT_PLAIN = ox.Literal("text/plain")
 
 
 def lit(value, lang: str | None = None) -> ox.Literal:
@@ -77,6 +78,37 @@ def matrix_graph(base: str) -> ox.NamedNode:
 
 def document_iri(name: str, base: str) -> str:
     return f"{base}document/{quote(name, safe='/-._~')}"
+
+
+def text_iri(doc_iri: str) -> str:
+    """The document's extracted text: the resource every mention's fragment IRI points into."""
+    return f"{doc_iri}/text"
+
+
+def fragment_iri(doc_iri: str, start: int, end: int) -> str:
+    """An RFC 5147 fragment of the extracted text: characters start..end (code points, end excluded)."""
+    return f"{doc_iri}/text#char={start},{end}"
+
+
+_FRAGMENT = re.compile(r"/text#char=(\d+),(\d+)$")
+
+
+def parse_fragment(iri: str) -> tuple[int, int] | None:
+    """(start, end) of an RFC 5147 fragment IRI made by `fragment_iri`, or None for any other IRI."""
+    found = _FRAGMENT.search(iri)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def mention_iri(doc_iri: str, part_key: str | None, concept) -> str:
+    """The mentions of one concept in one part (`{document}/a4/mention/topic/quantum`), or in the document
+    outside any part (`{document}/mention/...`)."""
+    where = f"{doc_iri}/{part_key}" if part_key else doc_iri
+    return f"{where}/mention/{concept.scheme}/{quote(concept.notation, safe='.-')}"
+
+
+def topical_iri(doc_iri: str, part_key: str | None, concept) -> str:
+    where = f"{doc_iri}/{part_key}" if part_key else doc_iri
+    return f"{where}/topical/{concept.scheme}/{quote(concept.notation, safe='.-')}"
 
 
 def extraction_activity_iri(doc_iri: str) -> str:
@@ -185,29 +217,32 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
         if r.country:
             yield q(org, DCTERMS_.spatial, N(f"{base}country/{r.country}"))
 
+    # The extracted text, as one plain-text resource: mentions and evidence sentences point into it with
+    # RFC 5147 fragment IRIs (`{document}/text#char=START,END`), which Web Annotation accepts as a target.
+    text = N(text_iri(doc_iri))
+    yield q(d, WSIS_.extractedText, text)
+    yield q(text, A, WSIS_.ExtractedText)
+    yield q(text, DCTERMS_.format, _TEXT_PLAIN)
+    yield q(text, RDF_.value, lit(parsed.text))
+
+    # One annotation per part and concept (or per concept, outside any part), with one target per span:
+    # a concept is rarely named twice in one answer, and the shared body, motivation and part are then
+    # written once (5 quads for a mention instead of 15 with a target node and two selectors).
     identifying = OA_.identifying
+    grouped: dict[tuple[str | None, str], list] = {}
     for m in ex.mentions:
-        mention = f"{doc_iri}/mention/{m.start}-{m.end}/{m.concept.scheme}/{quote(m.concept.notation, safe='.-')}"
-        mn, target, position, text_quote = (ox.NamedNode(mention), ox.NamedNode(mention + "/target"),
-                                            ox.NamedNode(mention + "/position"), ox.NamedNode(mention + "/quote"))
+        grouped.setdefault((m.part.key if m.part is not None else None, m.concept.iri), []).append(m)
+    for (part_key, _), spans in grouped.items():
+        first = spans[0]
+        mn = ox.NamedNode(mention_iri(doc_iri, part_key, first.concept))
         yield q(mn, A, WSIS_.Mention)
         yield q(mn, OA_.motivatedBy, identifying)
-        yield q(mn, OA_.hasBody, N(m.concept.iri))
-        yield q(mn, OA_.hasTarget, target)
-        # no prov:wasGeneratedBy per mention: the mention sits in its document's graph, whose document records the
-        # extraction activity once (a triple per mention is 6% of the graph)
-        yield q(mn, WSIS_.inQuestionText, lit(m.in_question))
-        if m.part is not None:
-            yield q(mn, WSIS_.inPart, N(f"{doc_iri}/{m.part.key}"))
-        yield q(target, A, OA_.SpecificResource)
-        yield q(target, OA_.hasSource, d)
-        yield q(target, OA_.hasSelector, position)
-        yield q(target, OA_.hasSelector, text_quote)
-        yield q(position, A, OA_.TextPositionSelector)
-        yield q(position, OA_.start, lit(m.start))
-        yield q(position, OA_.end, lit(m.end))
-        yield q(text_quote, A, OA_.TextQuoteSelector)
-        yield q(text_quote, OA_.exact, lit(m.quote))
+        yield q(mn, OA_.hasBody, N(first.concept.iri))
+        yield q(mn, WSIS_.inQuestionText, lit(first.in_question))
+        if part_key is not None:
+            yield q(mn, WSIS_.inPart, N(f"{doc_iri}/{part_key}"))
+        for span in dict.fromkeys((m.start, m.end) for m in spans):
+            yield q(mn, OA_.hasTarget, ox.NamedNode(fragment_iri(doc_iri, *span)))
 
     # Summary links for fast queries: the document's dct:subject is every concept it names (as the contract
     # counts, question text included); a part's dct:subject is every concept named in it, for the parts that
@@ -221,35 +256,27 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     for part_key, iri in dict.fromkeys([(m.part.key, m.concept.iri) for m in own]
                                        + [(m.part.key, _reported(m.concept)) for m in own]):
         yield q(ox.NamedNode(f"{doc_iri}/{part_key}"), DCTERMS_.subject, N(iri))
-    for iri in dict.fromkeys(_reported(link.concept) for link in ex.topical):
+    for iri in dict.fromkeys(_reported(link.concept) for link in ex.topical
+                             if getattr(link, "part_key", None) is None):
         yield q(d, SCHEMA_.about, N(iri))
 
+    # A topical link: the document (or one answer or section: `part_key`) is about a concept it does not name.
+    # Each evidence sentence is a target; the profile terms found in the sentences are listed once.
     classifying = OA_.classifying
     for link in ex.topical:
-        iri = f"{doc_iri}/topical/{link.concept.scheme}/{quote(link.concept.notation, safe='.-')}"
-        ln = N(iri)
+        part_key = getattr(link, "part_key", None)
+        ln = N(topical_iri(doc_iri, part_key, link.concept))
         yield q(ln, A, WSIS_.TopicalLink)
         yield q(ln, OA_.motivatedBy, classifying)
         yield q(ln, OA_.hasBody, N(link.concept.iri))
         yield q(ln, WSIS_.score, ox.Literal(f"{link.score:.1f}", datatype=_XSD_DECIMAL))
         yield q(ln, WSIS_.method, lit(link.method))
-        yield q(ln, PROV_.wasGeneratedBy, activity)
-        for n, sentence in enumerate(link.evidence, start=1):
-            target, position, text_quote = N(f"{iri}/e{n}"), N(f"{iri}/e{n}/position"), N(f"{iri}/e{n}/quote")
-            yield q(ln, OA_.hasTarget, target)
-            yield q(target, A, OA_.SpecificResource)
-            yield q(target, OA_.hasSource, d)
-            yield q(target, OA_.hasSelector, position)
-            yield q(target, OA_.hasSelector, text_quote)
-            if sentence.part_key:
-                yield q(target, WSIS_.inPart, N(f"{doc_iri}/{sentence.part_key}"))
-            for term in sorted(sentence.terms):
-                yield q(target, WSIS_.matchedTerm, lit(term))
-            yield q(position, A, OA_.TextPositionSelector)
-            yield q(position, OA_.start, lit(sentence.start))
-            yield q(position, OA_.end, lit(sentence.end))
-            yield q(text_quote, A, OA_.TextQuoteSelector)
-            yield q(text_quote, OA_.exact, lit(parsed.text[sentence.start:sentence.end]))
+        if part_key is not None:
+            yield q(ln, WSIS_.inPart, N(f"{doc_iri}/{part_key}"))
+        for sentence in link.evidence:
+            yield q(ln, OA_.hasTarget, ox.NamedNode(fragment_iri(doc_iri, sentence.start, sentence.end)))
+        for term in sorted({t for sentence in link.evidence for t in sentence.terms}):
+            yield q(ln, WSIS_.matchedTerm, lit(term))
 
 
 # -- the ontology and the concept schemes ---------------------------------------------------------------------

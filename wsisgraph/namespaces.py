@@ -29,6 +29,7 @@ class WSIS(DefinedNamespace):
     Section: URIRef
     Question: URIRef
     Answer: URIRef
+    ExtractedText: URIRef
     Mention: URIRef
     ActionLine: URIRef
     SDG: URIRef
@@ -55,6 +56,7 @@ class WSIS(DefinedNamespace):
     sectionTitle: URIRef
     start: URIRef
     end: URIRef
+    extractedText: URIRef
     inPart: URIRef
     inQuestionText: URIRef
     schemeKey: URIRef

@@ -36,6 +36,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from .errors import ExportError
+from .graph import parse_fragment
 from .export import describe, export, jsonld_document, load_context, store_base, term_key, used_prefixes
 from .namespaces import DCTERMS, OA, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, VOID, XSD, WSIS, base_iri
 
@@ -114,6 +115,7 @@ class _Site:
         self.pages: dict[str, str] = {}  # page path -> the IRI it is named by
         self.class_pages: dict[str, str] = {}  # class IRI -> its index page's site file
         self._labels: dict[str, str] = {}
+        self._texts: dict[str, str | None] = {}
         self._out: dict = {}
         self.skipped: list[str] = []  # IRIs under the base that map to no file
 
@@ -180,13 +182,28 @@ class _Site:
             return iri[len(self.base):]
         return _curie(iri)
 
+    def spans(self, mention) -> list[tuple[int, int]]:
+        """The (start, end) of each target of a mention or link, in text order."""
+        return sorted(filter(None, (parse_fragment(t.value) for t in self.objects(mention, str(OA.hasTarget))
+                                    if isinstance(t, ox.NamedNode))))
+
+    def text(self, document: str) -> str | None:
+        """A document's extracted text, which mention offsets point into."""
+        if document not in self._texts:
+            node = self.first(ox.NamedNode(document), str(WSIS.extractedText))
+            value = self.first(node, str(RDF.value)) if node is not None else None
+            self._texts[document] = value.value if value is not None else None
+        return self._texts[document]
+
+    def document_of(self, link) -> str | None:
+        """The document whose graph holds a mention or link."""
+        quad = next(iter(self.store.quads_for_pattern(link, ox.NamedNode(_TYPE), None, None)), None)
+        return quad.graph_name.value if quad is not None and isinstance(quad.graph_name, ox.NamedNode) else None
+
     def _exact(self, mention) -> str | None:
-        target = self.first(mention, str(OA.hasTarget))
-        for selector in self.objects(target, str(OA.hasSelector)) if target is not None else []:
-            exact = self.first(selector, str(OA.exact))
-            if exact is not None:
-                return exact.value
-        return None
+        spans, document = self.spans(mention), self.document_of(mention)
+        text = self.text(document) if document else None
+        return text[spans[0][0]:spans[0][1]] if spans and text is not None else None
 
     # -- values for the templates ---------------------------------------------------------------------------
 
@@ -388,33 +405,25 @@ def _bounded(site: _Site, node: ox.NamedNode, extra_subjects=()) -> list[ox.Trip
 
 
 def _quote(site: _Site, path: str, mention: ox.NamedNode) -> dict | None:
-    """The quote of a mention within the text of the part it sits in."""
-    target = site.first(mention, str(OA.hasTarget))
-    if target is None:
+    """The quote of a mention's first span within the text of the part it sits in."""
+    spans, source = site.spans(mention), site.document_of(mention)
+    text = site.text(source) if source else None
+    if not spans or text is None:
         return None
-    source = site.first(target, str(OA.hasSource))
-    exact = start = end = None
-    for selector in site.objects(target, str(OA.hasSelector)):
-        exact = exact if exact is not None else site.first(selector, str(OA.exact))
-        start = start if start is not None else site.first(selector, str(OA.start))
-        end = end if end is not None else site.first(selector, str(OA.end))
-    if exact is None or source is None:
-        return None
+    start, end = spans[0]
+    exact = text[start:end]
     before = after = ""
     part = site.first(mention, str(WSIS.inPart))
-    if part is not None and start is not None:
-        text, offset = site.first(part, str(SCHEMA.text)), site.first(part, str(WSIS.start))
-        if text is not None and offset is not None:
-            at = int(start.value) - int(offset.value)
-            if 0 <= at and text.value[at:at + len(exact.value)] == exact.value:
-                before = text.value[max(0, at - _CONTEXT_CHARS):at]
-                after = text.value[at + len(exact.value):at + len(exact.value) + _CONTEXT_CHARS]
-                before = ("…" if at > _CONTEXT_CHARS else "") + before
-                after += "…" if at + len(exact.value) + _CONTEXT_CHARS < len(text.value) else ""
+    low, high = 0, len(text)
+    if part is not None:
+        part_start, part_end = site.first(part, str(WSIS.start)), site.first(part, str(WSIS.end))
+        if part_start is not None and part_end is not None:
+            low, high = int(part_start.value), int(part_end.value)
+    before = ("…" if start - low > _CONTEXT_CHARS else "") + text[max(low, start - _CONTEXT_CHARS):start]
+    after = text[end:min(high, end + _CONTEXT_CHARS)] + ("…" if high - end > _CONTEXT_CHARS else "")
     body = site.first(mention, str(OA.hasBody))
-    return {"exact": exact.value, "before": before, "after": after,
-            "start": start.value if start is not None else "?", "end": end.value if end is not None else "?",
-            "source": site.value(path, source), "part": site.value(path, part) if part is not None else None,
+    return {"exact": exact, "before": before, "after": after, "start": start, "end": end,
+            "source": site.value(path, ox.NamedNode(source)), "part": site.value(path, part) if part is not None else None,
             "body": site.value(path, body) if body is not None else None}
 
 
@@ -422,23 +431,14 @@ def _document_mentions(site: _Site, path: str, document: ox.NamedNode) -> list[d
     rows = []
     for quad in site.store.quads_for_pattern(None, ox.NamedNode(_TYPE), ox.NamedNode(str(WSIS.Mention)), document):
         mention = quad.subject
-        target = site.first(mention, str(OA.hasTarget))
-        start = None
-        for selector in site.objects(target, str(OA.hasSelector)) if target is not None else []:
-            start = start or site.first(selector, str(OA.start))
         body = site.first(mention, str(OA.hasBody))
-        rows.append({"href": site.link(path, mention.value), "exact": site._exact(mention) or "",
-                     "start": int(start.value) if start is not None else -1,
-                     "body": site.value(path, body) if body is not None else {"kind": "literal", "text": "",
-                                                                              "lang": None, "datatype": None,
-                                                                              "long": False}})
+        text = site.text(document.value) or ""
+        for start, end in site.spans(mention) or [(-1, -1)]:
+            rows.append({"href": site.link(path, mention.value), "exact": text[start:end] if start >= 0 else "",
+                         "start": start,
+                         "body": site.value(path, body) if body is not None else {
+                             "kind": "literal", "text": "", "lang": None, "datatype": None, "long": False}})
     return sorted(rows, key=lambda r: (r["start"], r["exact"]))
-
-
-def _offset(mention: ox.NamedNode) -> tuple:
-    """Mention IRIs carry their offsets (`.../mention/{start}-{end}/...`): sort by them, as numbers."""
-    found = re.search(r"/mention/(\d+)-(\d+)/", mention.value)
-    return (int(found.group(1)), int(found.group(2)), mention.value) if found else (-1, -1, mention.value)
 
 
 def _mentioned_in(site: _Site, path: str, concept: ox.NamedNode) -> list[dict]:
@@ -448,7 +448,7 @@ def _mentioned_in(site: _Site, path: str, concept: ox.NamedNode) -> list[dict]:
             by_document[quad.graph_name.value].append(quad.subject)
     rows = []
     for document in sorted(by_document, key=site.label):
-        mentions = sorted(by_document[document], key=_offset)
+        mentions = sorted(by_document[document], key=lambda m: (site.spans(m) or [(-1, -1)], m.value))
         rows.append({"document": site.value(path, ox.NamedNode(document)),
                      "mentions": [{"href": site.link(path, m.value), "exact": site._exact(m) or m.value}
                                   for m in mentions]})
