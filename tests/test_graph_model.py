@@ -13,18 +13,30 @@ from wsisgraph.store import build, open_store
 
 
 def _graph_spans(store_path) -> dict[str, Counter]:
-    """file name -> (concept, start, end, quote, part) of every mention target, the quote cut from the stored text."""
-    rows = open_store(store_path).select("""
-        SELECT ?name ?body ?target ?text ?part WHERE {
+    """file name -> (concept, start, end, quote, in question text, part) of every mention target: the quote cut from
+    the stored text, the part the one whose wsis:start..wsis:end holds the span."""
+    store = open_store(store_path)
+    rows = store.select("""
+        SELECT ?name ?body ?target ?text ?flag WHERE {
           GRAPH ?doc { ?doc wsis:fileName ?name ; wsis:extractedText/rdf:value ?text .
                        ?m a wsis:Mention ; oa:hasBody ?body ; oa:hasTarget ?target .
-                       OPTIONAL { ?m wsis:inPart ?part } } }""")["results"]["bindings"]
+                       OPTIONAL { ?m wsis:inQuestionText ?flag } } }""")["results"]["bindings"]
+    parts = store.select("""
+        SELECT ?name ?part ?start ?end WHERE {
+          GRAPH ?doc { ?doc wsis:fileName ?name . ?part wsis:start ?start ; wsis:end ?end } }""")["results"]["bindings"]
+    spans: dict[str, list] = {}
+    for p in parts:
+        spans.setdefault(p["name"]["value"], []).append(
+            (int(p["start"]["value"]), int(p["end"]["value"]), p["part"]["value"].rsplit("/", 1)[-1]))
     found: dict[str, Counter] = {}
     for r in rows:
+        name = r["name"]["value"]
         start, end = parse_fragment(r["target"]["value"])
-        found.setdefault(r["name"]["value"], Counter())[(
-            r["body"]["value"], start, end, r["text"]["value"][start:end],
-            r["part"]["value"].rsplit("/", 1)[-1] if "part" in r else None)] += 1
+        holding = [key for s, e, key in spans.get(name, []) if s <= start and end <= e]
+        assert len(holding) <= 1
+        found.setdefault(name, Counter())[(
+            r["body"]["value"], start, end, r["text"]["value"][start:end], "flag" in r,
+            holding[0] if holding else None)] += 1
     return found
 
 
@@ -36,8 +48,8 @@ def test_mention_offsets_and_quotes_round_trip_to_the_text(fixture_store):
             ex = extract(load_document(path, name))
         except Exception:  # noqa: BLE001 - bad fixtures are skipped by the build too
             continue
-        spans = {(m.concept.iri, m.start, m.end, m.quote, m.part.key.rsplit("/", 1)[-1] if m.part else None)
-                 for m in ex.mentions}
+        spans = {(m.concept.iri, m.start, m.end, m.quote, m.in_question,
+                  m.part.key.rsplit("/", 1)[-1] if m.part else None) for m in ex.mentions}
         if spans:
             expected[name] = Counter(spans)
         for m in ex.mentions:
@@ -45,15 +57,15 @@ def test_mention_offsets_and_quotes_round_trip_to_the_text(fixture_store):
     assert found == expected
 
 
-def test_one_annotation_per_part_and_concept_with_a_target_per_span():
+def test_one_annotation_per_concept_with_a_target_per_span():
     ex = extract(load_document(SEEDS / "002_0a617c45d6870c06.txt"))
     base = base_iri()
     quads = list(to_quads(ex, base))
     mentions = {q.subject for q in quads if q.predicate.value.endswith("#type") and q.object.value.endswith("#Mention")}
-    keys = {(m.part.key if m.part else None, m.concept.iri) for m in ex.mentions}
-    assert len(mentions) == len(keys)
+    keys = {(m.concept.iri, m.in_question) for m in ex.mentions}
+    assert len(mentions) == len(keys) and any(flag for _, flag in keys) and not all(flag for _, flag in keys)
     targets = [q for q in quads if q.predicate.value == "http://www.w3.org/ns/oa#hasTarget" and q.subject in mentions]
-    assert len(targets) == len({(m.part.key if m.part else None, m.concept.iri, m.start, m.end) for m in ex.mentions})
+    assert len(targets) == len({(m.concept.iri, m.start, m.end) for m in ex.mentions})
     # every target is a fragment of this document's own text, in its named graph
     doc = quads[0].graph_name.value
     assert all(t.object.value.startswith(doc + "/text#char=") and t.graph_name.value == doc for t in targets)

@@ -149,11 +149,21 @@ def mention_concepts(store_path: Path) -> list[dict[str, str]]:
             concept = broader[concept]
         return concept
 
-    rows = select(store_path, """
-        SELECT DISTINCT ?part ?doc ?body WHERE {
-          GRAPH ?doc { ?m a wsis:Mention ; wsis:inQuestionText false ; wsis:inPart ?part ; oa:hasBody ?body . } }""")
-    return [{"part": r["part"], "doc": r["doc"], "concept": top(r["body"]), "scheme": scheme.get(top(r["body"]), "")}
-            for r in rows]
+    # each span's part: the part whose wsis:start..wsis:end holds it
+    parts = defaultdict(list)
+    for r in select(store_path, "SELECT ?doc ?part ?s ?e WHERE { GRAPH ?doc { ?part wsis:start ?s ; wsis:end ?e } }"):
+        parts[r["doc"]].append((int(r["s"]), int(r["e"]), r["part"]))
+    rows = set()
+    for r in select(store_path, """
+        SELECT ?doc ?body ?target WHERE {
+          GRAPH ?doc { ?m a wsis:Mention ; oa:hasBody ?body ; oa:hasTarget ?target .
+                       FILTER NOT EXISTS { ?m wsis:inQuestionText true } } }"""):
+        start, end = map(int, r["target"].split("#char=")[1].split(","))
+        for s, e, part in parts[r["doc"]]:
+            if s <= start and end <= e:
+                rows.add((part, r["doc"], r["body"]))
+    return [{"part": part, "doc": doc, "concept": top(body), "scheme": scheme.get(top(body), "")}
+            for part, doc, body in rows]
 
 
 def test_co_mention_weights_equal_independent_counts(rich_store, networks):

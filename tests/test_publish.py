@@ -144,11 +144,17 @@ def test_no_path_of_the_building_machine_leaks(site, built_store):
 def test_mention_page_shows_the_quote_in_its_context_and_the_source(site, built_store):
     outdir, _ = site
     store = open_store(built_store)
-    row = store.select("SELECT ?x ?doc ?target ?text WHERE { GRAPH ?doc { ?x a wsis:Mention ; "
-                       "wsis:inPart [ a wsis:Answer ] ; oa:hasTarget ?target . "
-                       "?doc wsis:extractedText/rdf:value ?text } } ORDER BY ?x ?target LIMIT 1")["results"]["bindings"][0]
+    rows = store.select("SELECT ?x ?doc ?target ?text ?s ?e WHERE { GRAPH ?doc { ?x a wsis:Mention ; "
+                        "oa:hasTarget ?target . ?doc wsis:extractedText/rdf:value ?text . "
+                        "?answer a wsis:Answer ; wsis:start ?s ; wsis:end ?e } } ORDER BY ?x ?target")["results"]["bindings"]
+    spans = [(r, *map(int, r["target"]["value"].split("#char=")[1].split(","))) for r in rows]
+    # the first mention whose first span sits in an answer (the page quotes a mention's first span)
+    first = {}
+    for r, start, end in spans:
+        first.setdefault(r["x"]["value"], (start, end))
+    row, start, end = next((r, s, e) for r, s, e in spans if first[r["x"]["value"]] == (s, e)
+                           and int(r["s"]["value"]) <= s and e <= int(r["e"]["value"]))
     mention, document = row["x"]["value"], row["doc"]["value"]
-    start, end = map(int, row["target"]["value"].split("#char=")[1].split(","))
     exact = row["text"]["value"][start:end]
     path = resource_path(mention, DEFAULT_BASE)
     tree = parse_html(outdir / (path + ".html"))

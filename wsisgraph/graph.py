@@ -99,11 +99,11 @@ def parse_fragment(iri: str) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def mention_iri(doc_iri: str, part_key: str | None, concept) -> str:
-    """The mentions of one concept in one part (`{document}/a4/mention/topic/quantum`), or in the document
-    outside any part (`{document}/mention/...`)."""
-    where = f"{doc_iri}/{part_key}" if part_key else doc_iri
-    return f"{where}/mention/{concept.scheme}/{quote(concept.notation, safe='.-')}"
+def mention_iri(doc_iri: str, concept, in_question: bool = False) -> str:
+    """The mentions of one concept in a document (`{document}/mention/topic/quantum`); those in the
+    questionnaire's own question wording are apart (`.../mention/topic/quantum/question-text`)."""
+    iri = f"{doc_iri}/mention/{concept.scheme}/{quote(concept.notation, safe='.-')}"
+    return iri + "/question-text" if in_question else iri
 
 
 def topical_iri(doc_iri: str, part_key: str | None, concept) -> str:
@@ -225,22 +225,21 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     yield q(text, DCTERMS_.format, _TEXT_PLAIN)
     yield q(text, RDF_.value, lit(parsed.text))
 
-    # One annotation per part and concept (or per concept, outside any part), with one target per span:
-    # a concept is rarely named twice in one answer, and the shared body, motivation and part are then
-    # written once (5 quads for a mention instead of 15 with a target node and two selectors).
+    # One annotation per concept the document names (two when the questionnaire's own wording names it too),
+    # with one target per span: 3-4 quads an annotation and one a span, where a target node with a position
+    # and a quote selector cost 15 quads a span. The part a span sits in follows from its offsets.
     identifying = OA_.identifying
-    grouped: dict[tuple[str | None, str], list] = {}
+    grouped: dict[tuple[str, bool], list] = {}
     for m in ex.mentions:
-        grouped.setdefault((m.part.key if m.part is not None else None, m.concept.iri), []).append(m)
-    for (part_key, _), spans in grouped.items():
-        first = spans[0]
-        mn = ox.NamedNode(mention_iri(doc_iri, part_key, first.concept))
+        grouped.setdefault((m.concept.iri, m.in_question), []).append(m)
+    for (_, in_question), spans in grouped.items():
+        concept = spans[0].concept
+        mn = ox.NamedNode(mention_iri(doc_iri, concept, in_question))
         yield q(mn, A, WSIS_.Mention)
         yield q(mn, OA_.motivatedBy, identifying)
-        yield q(mn, OA_.hasBody, N(first.concept.iri))
-        yield q(mn, WSIS_.inQuestionText, lit(first.in_question))
-        if part_key is not None:
-            yield q(mn, WSIS_.inPart, N(f"{doc_iri}/{part_key}"))
+        yield q(mn, OA_.hasBody, N(concept.iri))
+        if in_question:  # absent means false: the respondent's (or the page's) own words
+            yield q(mn, WSIS_.inQuestionText, lit(True))
         for span in dict.fromkeys((m.start, m.end) for m in spans):
             yield q(mn, OA_.hasTarget, ox.NamedNode(fragment_iri(doc_iri, *span)))
 

@@ -116,6 +116,7 @@ class _Site:
         self.class_pages: dict[str, str] = {}  # class IRI -> its index page's site file
         self._labels: dict[str, str] = {}
         self._texts: dict[str, str | None] = {}
+        self._parts: dict[str, list] = {}
         self._out: dict = {}
         self.skipped: list[str] = []  # IRIs under the base that map to no file
 
@@ -194,6 +195,18 @@ class _Site:
             value = self.first(node, str(RDF.value)) if node is not None else None
             self._texts[document] = value.value if value is not None else None
         return self._texts[document]
+
+    def part_of(self, document: str, start: int, end: int):
+        """The part (answer, question, section) of a document whose span holds start..end, or None."""
+        if document not in self._parts:
+            spans = []
+            for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(WSIS.start)), None,
+                                                     ox.NamedNode(document)):
+                part_end = self.first(quad.subject, str(WSIS.end))
+                if part_end is not None:
+                    spans.append((int(quad.object.value), int(part_end.value), quad.subject))
+            self._parts[document] = spans
+        return next((part for s, e, part in self._parts[document] if s <= start and end <= e), None)
 
     def document_of(self, link) -> str | None:
         """The document whose graph holds a mention or link."""
@@ -413,7 +426,7 @@ def _quote(site: _Site, path: str, mention: ox.NamedNode) -> dict | None:
     start, end = spans[0]
     exact = text[start:end]
     before = after = ""
-    part = site.first(mention, str(WSIS.inPart))
+    part = site.part_of(source, start, end)
     low, high = 0, len(text)
     if part is not None:
         part_start, part_end = site.first(part, str(WSIS.start)), site.first(part, str(WSIS.end))
