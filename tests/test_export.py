@@ -83,7 +83,7 @@ def test_quad_formats_round_trip_graph_by_graph(exports, graphs, fmt):
         assert isomorphic(parsed[name], graph), name
 
 
-def test_trig_holds_a_graph_per_document_plus_the_schemes(exports, store):
+def test_trig_holds_a_graph_per_document_plus_the_schemes_matrix_and_statistics(exports, store):
     dataset = rdflib.Dataset()
     dataset.parse(exports["trig"], format="trig")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
@@ -92,7 +92,8 @@ def test_trig_holds_a_graph_per_document_plus_the_schemes(exports, store):
     assert len(documents) == 2
     assert documents <= names
     assert f"{DEFAULT_BASE}graph/schemes" in names
-    assert names - documents <= {f"{DEFAULT_BASE}graph/schemes", f"{DEFAULT_BASE}graph/wsis-sdg-matrix"}
+    assert names - documents <= {f"{DEFAULT_BASE}graph/schemes", f"{DEFAULT_BASE}graph/wsis-sdg-matrix",
+                                 f"{DEFAULT_BASE}graph/statistics"}
     text = exports["trig"].read_text(encoding="utf-8")
     for document in documents:
         assert f"<{document}> {{" in text

@@ -62,3 +62,56 @@ def test_worker_processes_give_the_same_graph(tmp_path, seed_dir):
     build([docs], tmp_path / "one", validate=False, workers=1)
     build([docs], tmp_path / "two", validate=False, workers=2)
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
+
+
+def _select(store, sparql):
+    from wsisgraph.store import open_store
+
+    return [{k: v["value"] for k, v in b.items()} for b in open_store(store).select(sparql)["results"]["bindings"]]
+
+
+def test_statistics_equal_counts_from_the_mentions_after_adding_changing_and_removing(tmp_path, seed_dir,
+                                                                                      fixture_docs):
+    from collections import Counter, defaultdict
+    from itertools import combinations
+
+    docs = corpus(tmp_path, seed_dir, fixture_docs)
+    store = tmp_path / "store"
+    build([docs], store, validate=False)
+    notes = docs / "notes.md"
+    notes.write_text(notes.read_text(encoding="utf-8") + "\nThe ITU and UNESCO met in Kenya on SDG 4.\n",
+                     encoding="utf-8")
+    (docs / "page.html").unlink()
+    (docs / "added.md").write_text("# Added\n\nQuantum computing and cybersecurity matter for C5 and SDG 9.\n",
+                                   encoding="utf-8")
+    summary = build([docs], store, validate=False)
+    assert summary.extracted == 2 and summary.removed == 2
+
+    # recomputed from the mention annotations: each span's part follows from the offsets; own words only
+    broader = {r["c"]: r["b"] for r in _select(store, "SELECT ?c ?b WHERE { ?c skos:broader ?b }")}
+    parts = defaultdict(list)
+    for r in _select(store, "SELECT ?doc ?part ?s ?e WHERE { GRAPH ?doc { ?part wsis:start ?s ; wsis:end ?e } }"):
+        parts[r["doc"]].append((int(r["s"]), int(r["e"]), r["part"]))
+    named = defaultdict(set)  # (doc, part) -> concepts, as named and rolled up
+    for r in _select(store, """SELECT ?doc ?body ?t WHERE { GRAPH ?doc { ?m a wsis:Mention ; oa:hasBody ?body ;
+                               oa:hasTarget ?t . FILTER NOT EXISTS { ?m wsis:inQuestionText true } } }"""):
+        start, end = map(int, r["t"].split("#char=")[1].split(","))
+        for s, e, part in parts[r["doc"]]:
+            if s <= start and end <= e:
+                named[(r["doc"], part)].update({r["body"], broader.get(r["body"], r["body"])})
+    by_doc = defaultdict(set)
+    for (doc, _), concepts in named.items():
+        by_doc[doc] |= concepts
+    documents = Counter(c for concepts in by_doc.values() for c in concepts)
+    top = lambda cs: sorted(c for c in cs if c not in broader)  # noqa: E731
+    pairs = Counter(p for concepts in by_doc.values() for p in combinations(top(concepts), 2))
+    places = Counter(p for concepts in named.values() for p in combinations(top(concepts), 2))
+
+    stored = {r["c"]: int(r["n"]) for r in _select(
+        store, "SELECT ?c ?n WHERE { ?o a wsis:DocumentCount ; wsis:concept ?c ; wsis:documents ?n }")}
+    assert stored == dict(documents)
+    stored_pairs = {(r["a"], r["b"]): (int(r["d"]), int(r["p"])) for r in _select(store, """
+        SELECT ?a ?b ?d ?p WHERE { ?o a wsis:PairCount ; wsis:firstConcept ?a ; wsis:secondConcept ?b ;
+                                      wsis:documents ?d ; wsis:places ?p }""")}
+    assert stored_pairs == {pair: (n, places[pair]) for pair, n in pairs.items()}
+    assert any(p for p in places.values())

@@ -79,7 +79,7 @@ def test_country_shape_lists_every_iso_country():
 
 def test_seed_store_validates(built_store):
     result = CliRunner().invoke(cli, ["validate", "--store", str(built_store)], obj={})
-    assert result.exit_code == 0 and result.stdout.startswith("conforms: 4 graphs")  # two documents, schemes, matrix
+    assert result.exit_code == 0 and result.stdout.startswith("conforms: 5 graphs")  # two documents, schemes, matrix, statistics
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "turtle"])

@@ -1,6 +1,6 @@
 """Stage 6: the graph in standard RDF syntaxes, written by pyoxigraph's streaming serialisers.
 
-Quad formats (TriG, N-Quads) keep one named graph per document plus the schemes and matrix graphs; triple
+Quad formats (TriG, N-Quads) keep one named graph per document plus the schemes, matrix and statistics graphs; triple
 formats (Turtle, N-Triples, JSON-LD) get the union of all graphs, one subject at a time in IRI order, so two
 exports of the same store are byte for byte the same. Output goes to a temporary file beside the target, renamed
 into place only when complete, so a failed export never leaves half a file.

@@ -41,6 +41,11 @@ class WSIS(DefinedNamespace):
     MatrixLink: URIRef
     TopicalLink: URIRef
     MatrixImpliedLink: URIRef
+    RespondentCount: URIRef
+    ResponseCount: URIRef
+    DocumentCount: URIRef
+    PairCount: URIRef
+    ActionLineSDGCount: URIRef
     # properties
     fileName: URIRef
     contentHash: URIRef
@@ -66,6 +71,15 @@ class WSIS(DefinedNamespace):
     actionLine: URIRef
     sdg: URIRef
     target: URIRef
+    concept: URIRef
+    firstConcept: URIRef
+    secondConcept: URIRef
+    stakeholderType: URIRef
+    responses: URIRef
+    documents: URIRef
+    places: URIRef
+    sameSectionDocuments: URIRef
+    explicitDocuments: URIRef
 
 
 OA = Namespace("http://www.w3.org/ns/oa#")
@@ -74,6 +88,7 @@ SDG = Namespace("http://metadata.un.org/sdg/")
 SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
 EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
 VOID = Namespace("http://rdfs.org/ns/void#")
+QB = Namespace("http://purl.org/linked-data/cube#")
 
 #: The one prefix table: Turtle/TriG export, the JSON-LD context, SPARQL queries.
 PREFIXES: dict[str, str] = {
@@ -91,6 +106,7 @@ PREFIXES: dict[str, str] = {
     "sdgo": str(SDGO),
     "eucountry": str(EU_COUNTRY),
     "void": str(VOID),
+    "qb": str(QB),
     "wsis": ONTOLOGY_IRI + "#",
 }
 

@@ -332,6 +332,7 @@ def void_graph(store: ox.Store, base: str, endpoint: str | None = None) -> ox.St
     for document in documents:
         add(dataset, VOID.exampleResource, document)
     titles = {"graph/schemes": "The ontology, the concept schemes and the UN SDG KOS",
+              "graph/statistics": "Counts the analyst queries read (W3C Data Cube observations)",
               "graph/wsis-sdg-matrix": "The WSIS-SDG Matrix"}
     for graph in sorted(store.named_graphs(), key=term_key):
         name = graph.value[len(base):] if isinstance(graph, ox.NamedNode) and graph.value.startswith(base) else None

@@ -32,6 +32,7 @@ from .extract import extract
 from . import data_path
 from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_quads
 from .load import iter_paths, load_document
+from . import statistics
 from .namespaces import PREFIXES, base_iri
 from .schemes import load_vocabulary
 
@@ -201,7 +202,8 @@ def _extract_one(task: tuple[str, str, str, str | None]) -> dict:
     data = ox.serialize(to_quads(ex, base), format=ox.RdfFormat.N_QUADS)
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
-            "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base)}
+            "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
+            "summary": statistics.summarize(ex, base)}
 
 
 def _extracted(tasks: list, workers: int) -> Iterator[dict]:
@@ -270,6 +272,11 @@ def build(
         current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
         manifest = _read_manifest(current)
         previous = manifest["documents"] if manifest.get("fingerprint") == fingerprint else {}
+        index = statistics.index(base)
+        if previous and not (current / statistics.TOTALS_FILE).exists():
+            previous = {}  # a store without running statistics: build it afresh
+        before = statistics.Totals.load(index, current) if previous else None
+        totals = before.copy() if before is not None else statistics.Totals(index)
         generation = folder / f"gen-{time.time_ns()}"
         try:
             kept, tasks, seen = {}, [], {}
@@ -299,6 +306,7 @@ def build(
                 for name, entry in previous.items():
                     if name not in kept:
                         store.remove_graph(ox.NamedNode(entry["graph"]))
+                        totals.add(entry["summary"], -1)
                 summary.removed = sum(1 for name in previous if name not in kept)
             else:
                 store = ox.Store(str(generation))
@@ -315,7 +323,9 @@ def build(
                         raise DocumentError(error)
                     summary.skipped.append(error)
                 else:
-                    documents[result["name"]] = {key: result[key] for key in ("sha256", "graph", "triples", "mentions")}
+                    documents[result["name"]] = {key: result[key] for key in
+                                                 ("sha256", "graph", "triples", "mentions", "summary")}
+                    totals.add(result["summary"])
                     summary.warnings += result["warnings"]
                     batch.append(result["nquads"])
                     size += len(result["nquads"])
@@ -332,6 +342,7 @@ def build(
             if summary.documents == 0:
                 raise DocumentError(f"{', '.join(map(str, paths))}: none of the {len(files)} files is a document "
                                     "wsisgraph can read; see the messages above")
+            statistics.write(store, before, totals, base)
             if any(store.quads_for_pattern(None, None, None, matrix_graph(base))):
                 store.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
                              prefixes=PREFIXES)
@@ -352,6 +363,7 @@ def build(
                                        "the previous graph is kept", report)
             store.flush()
             del store
+            totals.save(generation)
             (generation / MANIFEST).write_text(json.dumps({
                 "fingerprint": fingerprint, "reference_triples": manifest.get("reference_triples", 0),
                 "documents": documents}), encoding="utf-8")

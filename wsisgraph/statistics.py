@@ -1,0 +1,282 @@
+"""Statistics: the counts that analyst queries aggregate, computed once per build instead of at every query.
+
+Each document's extraction gives a small summary (`summarize`): the concepts each answer or section of its
+author's own text names (as named and rolled up: C7.4 and C7), its doc-level topical subjects, and for a response
+the respondent's stakeholder type and country. The build adds the summaries of new documents to running totals
+and subtracts those of changed or removed ones (`Totals`, dense numpy tables kept beside the store), then rewrites
+only the observations whose counts changed in the statistics graph (`graph/statistics`). The saved queries read
+those observations, so their cost no longer grows with the corpus:
+
+- `wsis:RespondentCount`: responses per stakeholder type and country (respondents-overview);
+- `wsis:ResponseCount`: responses whose answers name a concept, per stakeholder type and country
+  (actionlines-, sdgs-, topics-by-stakeholder, topics-by-country);
+- `wsis:DocumentCount`: documents whose answers or sections name a concept (concepts);
+- `wsis:PairCount`: two concepts named by the same document (documents), by the same answer or section
+  (places) and documents where some answer or section names both (sameSectionDocuments) (co-mentions,
+  network-co-mention, matrix-divergence);
+- `wsis:ActionLineSDGCount`: documents linking an Action Line and an SDG by explicit names or topical links, and
+  those naming both (network-al-sdg).
+
+Each observation is a W3C Data Cube `qb:Observation` whose IRI comes from its dimensions, so a rebuild gives the
+same IRIs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import quote
+
+import numpy as np
+import pyoxigraph as ox
+
+from .namespaces import QB, WSIS, base_iri
+from .schemes import Concept, Vocabulary, load_vocabulary
+
+TOTALS_FILE = "wsisgraph-statistics.npz"
+
+
+def statistics_graph(base: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{base}graph/statistics")
+
+
+@dataclass(frozen=True)
+class Index:
+    """Concepts, stakeholder types and countries numbered for the dense tables (in IRI order, so that a pair
+    (i, j) with i < j is a pair in IRI order). Numbers never reach the graph: IRIs come from notations."""
+
+    concepts: list[Concept]
+    position: dict[str, int]  # concept IRI -> number
+    top: np.ndarray  # bool per concept: has no broader concept (what co-mentions count)
+    types: list[str]  # stakeholder type notations; number len(types) means "none"
+    countries: list[str]  # ISO alpha-2; number len(countries) means "none"
+    action_lines: np.ndarray  # numbers of C1..C11
+    goals: np.ndarray  # numbers of SDG goals 1..17
+
+
+@lru_cache(maxsize=4)
+def index(base: str | None = None) -> Index:
+    vocabulary: Vocabulary = load_vocabulary(base)
+    concepts = sorted(vocabulary.concepts.values(), key=lambda c: c.iri)
+    position = {c.iri: i for i, c in enumerate(concepts)}
+    top = np.array([c.broader is None for c in concepts], dtype=bool)
+    types = sorted(c.notation for c in vocabulary.in_scheme("stakeholdertype"))
+    countries = sorted(c.notation for c in vocabulary.in_scheme("country"))
+    action_lines = np.array([i for i, c in enumerate(concepts) if c.scheme == "actionline" and c.broader is None])
+    goals = np.array([i for i, c in enumerate(concepts)
+                      if c.scheme == "sdg" and c.properties.get("level") == "goal"])
+    return Index(concepts, position, top, types, countries, action_lines, goals)
+
+
+def summarize(ex, base: str | None = None) -> dict:
+    """What one document adds to the statistics (JSON-friendly: it is kept in the build manifest, so that a changed
+    or removed document can be taken out again). Concepts are numbers of `index(base)`."""
+    ix = index(base)
+    parts: dict[str, set[int]] = {}
+    for m in ex.mentions:
+        if m.part is None or m.in_question:  # the author's own words only, as the part summary links
+            continue
+        named = parts.setdefault(m.part.key, set())
+        named.add(ix.position[m.concept.iri])
+        named.add(ix.position[m.concept.broader or m.concept.iri])
+    about = {ix.position[link.concept.broader or link.concept.iri] for link in ex.topical
+             if getattr(link, "part_key", None) is None and link.concept.iri in ix.position}
+    r = ex.respondent
+    return {"response": r is not None, "type": r.stakeholder_type if r else None, "country": r.country if r else None,
+            "parts": [sorted(p) for p in parts.values()], "about": sorted(about)}
+
+
+class Totals:
+    """The running counts, as dense tables: responses[concept, type, country], documents[concept], and for concept
+    pairs i < j: pair_documents, pair_places, pair_same_section; al_sdg_documents and al_sdg_explicit."""
+
+    TABLES = ("respondents", "responses", "documents", "pair_documents", "pair_places", "pair_same_section",
+              "al_sdg_documents", "al_sdg_explicit")
+
+    def __init__(self, ix: Index, tables: dict[str, np.ndarray] | None = None):
+        self.ix = ix
+        n, t, k = len(ix.concepts), len(ix.types) + 1, len(ix.countries) + 1
+        shapes = {"respondents": (t, k), "responses": (n, t, k), "documents": (n,), "pair_documents": (n, n), "pair_places": (n, n),
+                  "pair_same_section": (n, n), "al_sdg_documents": (n, n), "al_sdg_explicit": (n, n)}
+        tables = tables or {}
+        self.t = {name: tables[name] if name in tables and tables[name].shape == shape
+                  else np.zeros(shape, dtype=np.int32) for name, shape in shapes.items()}
+
+    @classmethod
+    def load(cls, ix: Index, folder: Path | None) -> "Totals":
+        path = folder / TOTALS_FILE if folder else None
+        if path is None or not path.exists():
+            return cls(ix)
+        with np.load(path) as data:
+            return cls(ix, {name: data[name] for name in data.files})
+
+    def save(self, folder: Path) -> None:
+        np.savez(folder / TOTALS_FILE, **self.t)
+
+    def copy(self) -> "Totals":
+        return Totals(self.ix, {name: table.copy() for name, table in self.t.items()})
+
+    def add(self, summary: dict, sign: int = 1) -> None:
+        """Count one document's summary in (sign 1) or out (sign -1)."""
+        ix, t = self.ix, self.t
+        named = sorted(set().union(*map(set, summary["parts"]))) if summary["parts"] else []
+        if summary["response"]:
+            ty = ix.types.index(summary["type"]) if summary["type"] in ix.types else len(ix.types)
+            co = ix.countries.index(summary["country"]) if summary["country"] in ix.countries else len(ix.countries)
+            t["respondents"][ty, co] += sign
+            if named:
+                t["responses"][named, ty, co] += sign
+        if named:
+            t["documents"][named] += sign
+        top = [i for i in named if ix.top[i]]
+        rows, cols = _pairs(top)
+        t["pair_documents"][rows, cols] += sign
+        same: set[tuple[int, int]] = set()
+        for part in summary["parts"]:
+            part_rows, part_cols = _pairs([i for i in part if ix.top[i]])
+            np.add.at(t["pair_places"], (part_rows, part_cols), sign)
+            same.update(zip(part_rows.tolist(), part_cols.tolist()))
+        if same:
+            same_rows, same_cols = zip(*same)
+            t["pair_same_section"][list(same_rows), list(same_cols)] += sign
+        # Action Line x SDG: named in the author's own text, or the document's topical subject
+        lines_named = set(top) & set(ix.action_lines.tolist())
+        goals_named = set(top) & set(ix.goals.tolist())
+        lines = lines_named | (set(summary["about"]) & set(ix.action_lines.tolist()))
+        goals = goals_named | (set(summary["about"]) & set(ix.goals.tolist()))
+        for line in lines:
+            for goal in goals:
+                t["al_sdg_documents"][line, goal] += sign
+                if line in lines_named and goal in goals_named:
+                    t["al_sdg_explicit"][line, goal] += sign
+
+
+def _pairs(numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair i < j of distinct numbers, as index arrays."""
+    found = sorted(set(numbers))
+    if len(found) < 2:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    rows, cols = zip(*combinations(found, 2))
+    return np.array(rows), np.array(cols)
+
+
+# -- the statistics graph --------------------------------------------------------------------------------------
+
+def _key(concept: Concept) -> str:
+    return f"{concept.scheme}/{quote(concept.notation, safe='.-')}"
+
+
+def _int(value: int) -> ox.Literal:
+    return ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+
+
+_A = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_SPATIAL = ox.NamedNode("http://purl.org/dc/terms/spatial")
+
+
+def _term(name: str) -> ox.NamedNode:
+    return ox.NamedNode(str(WSIS[name]))
+
+
+def observations(totals: Totals, cells: dict[str, Iterable[tuple]] | None, base: str) \
+        -> Iterator[tuple[ox.NamedNode, list[ox.Quad]]]:
+    """(observation IRI, its quads) for the given cells of each table (every non-zero cell when `cells` is None).
+    A cell whose counts are all zero yields its IRI with no quads: the observation is to be removed."""
+    ix, t, g = totals.ix, totals.t, statistics_graph(base)
+    observation = ox.NamedNode(str(QB.Observation))
+    concepts = ix.concepts
+
+    def q(s, p, o):
+        return ox.Quad(s, p, o, g)
+
+    def wanted(name: str, table: np.ndarray):
+        if cells is not None:
+            return cells.get(name, ())
+        return zip(*np.nonzero(table))
+
+    def where(s, ty, co):
+        found = []
+        if ty < len(ix.types):
+            found.append(q(s, _term("stakeholderType"), ox.NamedNode(f"{base}stakeholder-type/{ix.types[ty]}")))
+        if co < len(ix.countries):
+            found.append(q(s, _SPATIAL, ox.NamedNode(f"{base}country/{ix.countries[co]}")))
+        return found
+
+    for ty, co in wanted("respondents", t["respondents"]):
+        type_key = ix.types[ty] if ty < len(ix.types) else "any"
+        country_key = ix.countries[co] if co < len(ix.countries) else "any"
+        s = ox.NamedNode(f"{base}statistics/respondents/{type_key}/{country_key}")
+        n = t["respondents"][ty, co]
+        yield s, ([q(s, _A, observation), q(s, _A, _term("RespondentCount")), q(s, _term("responses"), _int(n)),
+                   *where(s, ty, co)] if n else [])
+
+    for i, ty, co in wanted("responses", t["responses"]):
+        c = concepts[i]
+        type_key = ix.types[ty] if ty < len(ix.types) else "any"
+        country_key = ix.countries[co] if co < len(ix.countries) else "any"
+        s = ox.NamedNode(f"{base}statistics/responses/{_key(c)}/{type_key}/{country_key}")
+        n = t["responses"][i, ty, co]
+        yield s, ([q(s, _A, observation), q(s, _A, _term("ResponseCount")), q(s, _term("concept"), ox.NamedNode(c.iri)),
+                   q(s, _term("responses"), _int(n)), *where(s, ty, co)] if n else [])
+
+    for (i,) in ((c if isinstance(c, tuple) else (c,)) for c in wanted("documents", t["documents"])):
+        c = concepts[i]
+        s = ox.NamedNode(f"{base}statistics/documents/{_key(c)}")
+        n = t["documents"][i]
+        yield s, ([q(s, _A, observation), q(s, _A, _term("DocumentCount")), q(s, _term("concept"), ox.NamedNode(c.iri)),
+                   q(s, _term("documents"), _int(n))] if n else [])
+
+    pair_cells = set(wanted("pair_documents", t["pair_documents"]))
+    if cells is None:
+        pair_cells |= set(zip(*np.nonzero(t["pair_places"])))
+    for i, j in sorted(pair_cells):
+        a, b = concepts[i], concepts[j]
+        s = ox.NamedNode(f"{base}statistics/co-mention/{_key(a)}/{_key(b)}")
+        d, p, same = t["pair_documents"][i, j], t["pair_places"][i, j], t["pair_same_section"][i, j]
+        yield s, ([q(s, _A, observation), q(s, _A, _term("PairCount")),
+                   q(s, _term("firstConcept"), ox.NamedNode(a.iri)), q(s, _term("secondConcept"), ox.NamedNode(b.iri)),
+                   q(s, _term("documents"), _int(d)), q(s, _term("places"), _int(p)),
+                   q(s, _term("sameSectionDocuments"), _int(same))] if d else [])
+
+    for i, j in wanted("al_sdg_documents", t["al_sdg_documents"]):
+        line, goal = concepts[i], concepts[j]
+        s = ox.NamedNode(f"{base}statistics/al-sdg/{_key(line)}/{_key(goal)}")
+        d, e = t["al_sdg_documents"][i, j], t["al_sdg_explicit"][i, j]
+        yield s, ([q(s, _A, observation), q(s, _A, _term("ActionLineSDGCount")),
+                   q(s, _term("firstConcept"), ox.NamedNode(line.iri)), q(s, _term("secondConcept"), ox.NamedNode(goal.iri)),
+                   q(s, _term("documents"), _int(d)), q(s, _term("explicitDocuments"), _int(e))] if d else [])
+
+
+def changed_cells(before: Totals, after: Totals) -> dict[str, list[tuple]]:
+    """The cells of each observation kind whose counts differ."""
+    out: dict[str, list[tuple]] = {}
+    for name in ("respondents", "responses", "documents"):
+        out[name] = list(zip(*np.nonzero(before.t[name] != after.t[name])))
+    pairs = np.zeros_like(before.t["pair_documents"], dtype=bool)
+    for name in ("pair_documents", "pair_places", "pair_same_section"):
+        pairs |= before.t[name] != after.t[name]
+    out["pair_documents"] = list(zip(*np.nonzero(pairs)))
+    al_sdg = (before.t["al_sdg_documents"] != after.t["al_sdg_documents"]) | \
+             (before.t["al_sdg_explicit"] != after.t["al_sdg_explicit"])
+    out["al_sdg_documents"] = list(zip(*np.nonzero(al_sdg)))
+    return out
+
+
+def write(store: ox.Store, before: Totals | None, after: Totals, base: str | None = None) -> int:
+    """Bring the statistics graph of `store` from `before` (None: the graph is empty) to `after`; returns how many
+    observations were written or removed."""
+    base = base_iri(base)
+    g = statistics_graph(base)
+    if before is None:
+        quads = [quad for _, qs in observations(after, None, base) for quad in qs]
+        store.bulk_extend(quads)
+        return len(quads)
+    touched = 0
+    for subject, quads in observations(after, changed_cells(before, after), base):
+        for old in list(store.quads_for_pattern(subject, None, None, g)):
+            store.remove(old)
+        store.extend(quads)
+        touched += 1
+    return touched
