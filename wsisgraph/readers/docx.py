@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
 from ..errors import DocumentError
 from .blocks import Block, rank_levels
@@ -157,53 +158,96 @@ class _Numbering:
         return re.sub(r"%([1-9])", number, text).strip() or None
 
 
-def _style_chain(style):
-    seen = set()
-    while style is not None and style.style_id not in seen:
-        seen.add(style.style_id)
-        yield style
-        style = style.base_style
+_OFF = {"0", "false", "off"}
 
 
-def _heading_level(paragraph) -> int | None:
+class _Styles:
+    """The styles of word/styles.xml by id, read once (python-docx looks each one up by a linear scan)."""
+
+    def __init__(self, document) -> None:
+        self.by_id: dict[str, tuple[str, str | None, Any, Any]] = {}  # id -> (name, basedOn, pPr, rPr)
+        self.default: dict[str, str] = {}  # style type -> id of its default style
+        root = document.styles.element
+        for style in root.findall(_w("style")):
+            sid = style.get(_w("styleId"))
+            name = style.find(_w("name"))
+            based = style.find(_w("basedOn"))
+            self.by_id[sid] = (name.get(_w("val"), "") if name is not None else "",
+                               based.get(_w("val")) if based is not None else None,
+                               style.find(_w("pPr")), style.find(_w("rPr")))
+            if style.get(_w("default")) in ("1", "true", "on"):
+                self.default[style.get(_w("type"))] = sid
+
+    def chain(self, sid: str | None, kind: str = "paragraph"):
+        """(name, pPr, rPr) of the style and those it is based on; the default style when none is given."""
+        sid = sid if sid in self.by_id else self.default.get(kind)
+        seen = set()
+        while sid is not None and sid in self.by_id and sid not in seen:
+            seen.add(sid)
+            name, based, ppr, rpr = self.by_id[sid]
+            yield name, ppr, rpr
+            sid = based
+
+
+def _val(element, tag: str):
+    """The w:val of a child element; '' for a child without one; None when there is no such child."""
+    if element is None:
+        return None
+    child = element.find(_w(tag))
+    return None if child is None else child.get(_w("val"), "")
+
+
+def _style_id(properties, tag: str) -> str | None:
+    return _val(properties, tag) if properties is not None else None
+
+
+def _heading_level(p, styles: _Styles) -> int | None:
     """0 for Title, N for Heading N (or outline level N-1), None for body text."""
-    ppr = paragraph._p.pPr
-    outline = ppr.find(_w("outlineLvl")) if ppr is not None else None
-    if outline is not None and outline.get(_w("val")) not in (None, "9"):
-        return int(outline.get(_w("val"))) + 1
-    for style in _style_chain(paragraph.style):
-        match = _HEADING_STYLE.match(style.name or "")
+    ppr = p.find(_w("pPr"))
+    outline = _val(ppr, "outlineLvl")
+    if outline and outline != "9":
+        return int(outline) + 1
+    for name, style_ppr, _ in styles.chain(_style_id(ppr, "pStyle")):
+        match = _HEADING_STYLE.match(name)
         if match:
             return int(match.group(1)) if match.group(1) else 0
-        ppr = style.element.pPr
-        outline = ppr.find(_w("outlineLvl")) if ppr is not None else None
-        if outline is not None and outline.get(_w("val")) not in (None, "9"):
-            return int(outline.get(_w("val"))) + 1
+        outline = _val(style_ppr, "outlineLvl")
+        if outline and outline != "9":
+            return int(outline) + 1
     return None
 
 
-def _numbering_of(paragraph) -> tuple[str, int] | None:
+def _numbering_of(p, styles: _Styles) -> tuple[str, int] | None:
     """(numId, ilvl) of a list paragraph, from the paragraph or its style; None when not in a list."""
-    candidates = [paragraph._p.pPr] + [style.element.pPr for style in _style_chain(paragraph.style)]
+    ppr = p.find(_w("pPr"))
+    candidates = [ppr] + [style_ppr for _, style_ppr, _ in styles.chain(_style_id(ppr, "pStyle"))]
     num_id = ilvl = None
-    for ppr in candidates:
-        numpr = ppr.find(_w("numPr")) if ppr is not None else None
+    for properties in candidates:
+        numpr = properties.find(_w("numPr")) if properties is not None else None
         if numpr is None:
             continue
-        if num_id is None and numpr.find(_w("numId")) is not None:
-            num_id = numpr.find(_w("numId")).get(_w("val"))
-        if ilvl is None and numpr.find(_w("ilvl")) is not None:
-            ilvl = int(numpr.find(_w("ilvl")).get(_w("val"), "0"))
-    if num_id in (None, "0"):
+        if num_id is None:
+            num_id = _val(numpr, "numId")
+        if ilvl is None and _val(numpr, "ilvl"):
+            ilvl = int(_val(numpr, "ilvl"))
+    if num_id in (None, "", "0"):
         return None
     return num_id, ilvl or 0
 
 
-def _runs(paragraph) -> list[tuple[str, bool]]:
+def _bold(rpr) -> bool | None:
+    value = _val(rpr, "b")
+    return None if value is None else value not in _OFF
+
+
+def _runs(paragraph, styles: _Styles) -> list[tuple[str, bool]]:
     """(text, bold) of the paragraph's visible runs, in order, including those inside hyperlinks and fields."""
     from docx.text.run import Run
 
     p = paragraph._p
+    ppr = p.find(_w("pPr"))
+    paragraph_bold = next((b for _, _, rpr in styles.chain(_style_id(ppr, "pStyle")) if (b := _bold(rpr)) is not None),
+                          False)
     runs = []
     for r in p.iter(_w("r")):
         parent, skip = r.getparent(), False
@@ -214,25 +258,29 @@ def _runs(paragraph) -> list[tuple[str, bool]]:
             parent = parent.getparent()
         if skip:
             continue
-        run = Run(r, paragraph)
-        if run.font.hidden:
+        rpr = r.find(_w("rPr"))
+        hidden = _val(rpr, "vanish")
+        if hidden is not None and hidden not in _OFF:
             continue
-        bold = run.bold
-        if bold is None and run.style is not None:
-            bold = next((s.font.bold for s in _style_chain(run.style) if s.font.bold is not None), None)
-        runs.append((run.text.replace("\t", " "), bool(bold)))
+        bold = _bold(rpr)
+        if bold is None:
+            bold = next((b for _, _, style_rpr in styles.chain(_style_id(rpr, "rStyle"), "character")
+                         if (b := _bold(style_rpr)) is not None), None) if _style_id(rpr, "rStyle") else None
+        if bold is None:
+            bold = paragraph_bold
+        runs.append((Run(r, paragraph).text.replace("\t", " "), bool(bold)))
     return runs
 
 
-def _cell_blocks(cell, numbering: _Numbering, out: list) -> None:
+def _cell_blocks(cell, numbering: _Numbering, styles: _Styles, out: list) -> None:
     for item in cell.iter_inner_content():
         if hasattr(item, "rows"):
-            _table_blocks(item, numbering, out)
+            _table_blocks(item, numbering, styles, out)
         else:
-            _paragraph_block(item, numbering, out)
+            _paragraph_block(item, numbering, styles, out)
 
 
-def _table_blocks(table, numbering: _Numbering, out: list) -> None:
+def _table_blocks(table, numbering: _Numbering, styles: _Styles, out: list) -> None:
     for row in table.rows:
         cells, seen = [], set()
         for cell in row.cells:  # a merged cell appears once per grid column it spans
@@ -242,7 +290,7 @@ def _table_blocks(table, numbering: _Numbering, out: list) -> None:
         parts: list[list] = []
         for cell in cells:
             blocks: list = []
-            _cell_blocks(cell, numbering, blocks)
+            _cell_blocks(cell, numbering, styles, blocks)
             parts.append([b for b in blocks if b[1].text.strip()])
         filled = [p for p in parts if p]
         if (len(filled) == 2 and len(filled[0]) == 1 and filled[0][0][0] is None
@@ -258,11 +306,11 @@ def _table_blocks(table, numbering: _Numbering, out: list) -> None:
             out.extend(cell_blocks)
 
 
-def _paragraph_block(paragraph, numbering: _Numbering, out: list) -> None:
+def _paragraph_block(paragraph, numbering: _Numbering, styles: _Styles, out: list) -> None:
     """Append (heading level or None, Block) for one paragraph."""
-    runs = _runs(paragraph)
-    level = _heading_level(paragraph)
-    numbered = _numbering_of(paragraph)
+    runs = _runs(paragraph, styles)
+    level = _heading_level(paragraph._p, styles)
+    numbered = _numbering_of(paragraph._p, styles)
     label = numbering.label(*numbered) if numbered else None
     if not "".join(text for text, _ in runs).strip():
         return
@@ -274,14 +322,15 @@ def _paragraph_block(paragraph, numbering: _Numbering, out: list) -> None:
 def docx_blocks(data: bytes, name: str) -> tuple[list[Block], list[str]]:
     """The document's blocks in document order, and warnings (none yet)."""
     document = _open(data, name)
-    numbering = _Numbering(document)
     found: list[tuple[int | None, Block]] = []
     try:
+        numbering = _Numbering(document)
+        styles = _Styles(document)
         for item in document.iter_inner_content():
             if hasattr(item, "rows"):
-                _table_blocks(item, numbering, found)
+                _table_blocks(item, numbering, styles, found)
             else:
-                _paragraph_block(item, numbering, found)
+                _paragraph_block(item, numbering, styles, found)
     except DocumentError:
         raise
     except Exception as err:

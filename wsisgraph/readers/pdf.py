@@ -8,8 +8,8 @@ the PDF draws them in; each character keeps its font size and font name. From th
 - makes the body size the size most characters have; larger lines are headings, ranked by size (the largest is
   `#`), bold runs stay bold;
 - joins lines into paragraphs, starting a new one at a larger vertical gap than the line spacing, a change of
-  size, a numbered or bulleted item, or after a line that ends well short of the column's right edge; a paragraph
-  goes on across a page or column break when its last line was full. A line ending in a hyphen joins the next
+  size or of bold, a numbered or bulleted item, a URL alone on its line, or after a line that ended although the
+  next line's first word would have fitted on it; a paragraph goes on across a page or column break otherwise. A line ending in a hyphen joins the next
   without a space (`capacity-` + `building`).
 
 Bad files raise `DocumentError`: a PDF that needs a password, one with no text layer (a scan: run OCR first), one
@@ -35,7 +35,10 @@ LAPARAMS = dict(char_margin=3.0, line_margin=1.0, all_texts=True)
 MAX_CHARS = 20_000_000
 
 _BOLD = re.compile(r"bold|black|heavy|demi|semibold|,b$", re.I)
-_LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|[ivxIVX]{1,4}[.)]|[•▪●◦‣∙·\-–—*])\s")
+#: A numbered or bulleted item; a word processor may leave no space between a wide number and its text ('10.Have').
+_LIST_ITEM = re.compile(r"^\s*(?:\(?\d{1,2}[.)](?=\s|[^\W\d_])|(?:\(?[a-zA-Z]|[ivxIVX]{1,4})[.)]\s|[•▪●◦‣∙·\-–—*]\s)")
+_GLUED_NUMBER = re.compile(r"^(\s*\(?\d{1,2}[.)])(?=[^\W\d_])")
+_URL_LINE = re.compile(r"^\s*<?(?:https?://|www\.)\S+>?\s*$")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page|p\.|pág(?:ina)?\.?|seite)?\s*\d{1,4}(?:\s*(?:of|/|de|sur|von)\s*\d{1,4})?"
                           r"(?:\s*[-–—])?\s*$", re.I)
 _CID = re.compile(r"\(cid:\d+\)")
@@ -139,6 +142,13 @@ def _pages(data: bytes, name: str) -> list[_Page]:
                         runs.append((text, bold))
                     if not sizes or not "".join(t for t, _ in runs).strip():
                         continue
+                    merged: list[tuple[str, bool]] = []  # one run per stretch of bold or plain characters
+                    for text, bold in runs:
+                        if merged and merged[-1][1] == bold:
+                            merged[-1] = (merged[-1][0] + text, bold)
+                        else:
+                            merged.append((text, bold))
+                    runs = merged
                     runs[0] = (runs[0][0].lstrip(), runs[0][1])
                     runs[-1] = (runs[-1][0].rstrip(), runs[-1][1])
                     text = "".join(t for t, _ in runs)
@@ -207,10 +217,19 @@ def _drop_running_lines(pages: list[_Page]) -> None:
                                                       or (len(pages) > 1 and repeats[_norm(line.text)] >= needed)))]
 
 
-def _edges(page_lines: list[_Line], line: _Line) -> tuple[float, float]:
-    """Left and right edge of the column the line sits in: the lines of its page that overlap it horizontally."""
-    same = [other for other in page_lines if other.x0 < line.x1 and other.x1 > line.x0 and other.size == line.size]
-    return min(other.x0 for other in same), max(other.x1 for other in same)
+def _right_edge(page_lines: list[_Line], line: _Line) -> float:
+    """The right edge of the column the line sits in: the lines of its page that overlap it horizontally."""
+    return max(other.x1 for other in page_lines if other.x0 < line.x1 and other.x1 > line.x0)
+
+
+def _ended_early(a: _Line, b: _Line, right: float) -> bool:
+    """Would the first word of `b` have fitted at the end of `a`? Then `a` ended its paragraph (a wrapped line ends
+    where the next word no longer fits). The word's width is estimated from b's average character width, with 20%
+    to spare: a long word of wide letters is wider than the average, and joining two paragraphs costs less than
+    cutting one."""
+    word = b.text.lstrip().split(" ", 1)[0]
+    per_char = (b.x1 - b.x0) / max(len(b.text), 1)
+    return a.x1 + 1.2 * per_char * (len(word) + 1) <= right
 
 
 def _join(a: str, b: str) -> str:
@@ -274,6 +293,10 @@ def pdf_blocks(data: bytes, name: str) -> tuple[list[Block], list[str]]:
 
     blocks: list[Block] = []
     for paragraph in paragraphs:
+        first = paragraph[0].runs
+        glued = _GLUED_NUMBER.match(first[0][0]) if first else None
+        if glued:  # '10.Have' -> '10. Have': the tab after a list number left no space
+            paragraph[0].runs = [(first[0][0][:glued.end()] + " " + first[0][0][glued.end():], first[0][1])] + first[1:]
         runs: list[tuple[str, bool]] = []
         for i, line in enumerate(paragraph):
             if i:
@@ -290,17 +313,15 @@ def pdf_blocks(data: bytes, name: str) -> tuple[list[Block], list[str]]:
 
 def _starts_new(a: _Line, b: _Line, pitch: float, by_page: dict[int, list[_Line]]) -> bool:
     """Does line `b` start a new paragraph after line `a`?"""
-    if a.size != b.size or _LIST_ITEM.match(b.text):
-        return True
+    if a.size != b.size or _LIST_ITEM.match(b.text) or _URL_LINE.match(a.text) or _URL_LINE.match(b.text):
+        return True  # a URL alone on its line is a paragraph of its own
     a_bold = all(bold for text, bold in a.runs if text.strip())
     b_bold = all(bold for text, bold in b.runs if text.strip())
     if a_bold != b_bold and (a_bold or b_bold):
         return True  # a bold line (a heading at body size, a bold question) is a paragraph of its own
-    left, right = _edges(by_page[a.page], a)
-    full = right - a.x1 <= 0.2 * (right - left) if right > left else True
     if a.text.rstrip().endswith("?") and not a_bold:
         return True  # a question ends its paragraph (the answer follows)
-    if not full:
+    if _ended_early(a, b, _right_edge(by_page[a.page], a)):
         return True
     if b.page != a.page or b.y1 > a.y0 + 0.5 * a.size:  # next page or next column: go on after a full line
         return False
