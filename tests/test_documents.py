@@ -25,6 +25,10 @@ RESPONSES = {
     "bold": FIXTURES / "docs" / "response-bold.md",
     "sameline": FIXTURES / "docs" / "response-sameline.md",
 }
+TEXTS = {  # documents that are not responses: read as plain text
+    "notes": FIXTURES / "docs" / "notes.md",
+    "health": FIXTURES / "topical" / "health.md",
+}
 WRITERS = {"pdf": docgen.write_pdf, "docx": docgen.write_docx}
 
 
@@ -35,7 +39,8 @@ def run(*args):
 def exported(tmp_path, response: str, fmt: str):
     """The response written as `fmt` under a name that says nothing of its kind."""
     path = tmp_path / f"{response}-{fmt}.bin"
-    WRITERS[fmt](docgen.markdown_blocks(RESPONSES[response].read_text(encoding="utf-8")), path)
+    source = RESPONSES.get(response) or TEXTS[response]
+    WRITERS[fmt](docgen.markdown_blocks(source.read_text(encoding="utf-8")), path)
     return path
 
 
@@ -54,6 +59,20 @@ def test_exported_response_reads_as_its_markdown(tmp_path, response, fmt):
     assert mentions(ex) == mentions(markdown) and ex.mentions
     # headings, numbered questions, answers and fields are the same parts
     assert [(p.key, p.kind, p.number) for p in ex.parsed.parts] == [(p.key, p.kind, p.number) for p in markdown.parsed.parts]
+    for m in ex.mentions:
+        assert m.quote == ex.parsed.text[m.start:m.end]
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+@pytest.mark.parametrize("name", sorted(TEXTS))
+def test_exported_text_reads_as_its_markdown_with_its_topical_links(tmp_path, name, fmt):
+    markdown = extract(load_document(TEXTS[name]))
+    doc = load_document(exported(tmp_path, name, fmt))
+    assert (doc.kind, doc.format) == ("text", fmt) and "**" not in doc.text
+    ex = extract(doc)
+    assert mentions(ex) == mentions(markdown)
+    assert {link.concept.iri for link in ex.topical} == {link.concept.iri for link in markdown.topical}
+    assert ex.parsed.title == markdown.parsed.title
     for m in ex.mentions:
         assert m.quote == ex.parsed.text[m.start:m.end]
 
@@ -226,3 +245,24 @@ def test_bad_binary_files_are_skipped_and_the_rest_builds(tmp_path, bad_files):
     strict = run("build", docs, "--store", store, "--strict", "--quiet")
     assert strict.exit_code == 1 and len(strict.stderr.strip().splitlines()) == 1
     assert strict.stderr.startswith("Error: bad/") and "Traceback" not in strict.output
+
+
+@pytest.mark.parametrize("fmt", sorted(WRITERS))
+def test_cut_or_damaged_files_read_or_fail_in_one_line(tmp_path, fmt):
+    """A file cut short anywhere, or with bytes overwritten, reads (what is left of it) or is one DocumentError."""
+    whole = exported(tmp_path, "seed", fmt).read_bytes()
+    damaged = [whole[:cut] for cut in range(len(whole) // 8, len(whole), len(whole) // 8)]
+    damaged += [whole[:at] + b"\x00garbage\xff" * 8 + whole[at + 80:] for at in range(200, len(whole), len(whole) // 4)]
+    outcomes = set()
+    for i, data in enumerate(damaged):
+        path = tmp_path / f"damaged-{i}"
+        path.write_bytes(data)
+        try:
+            doc = load_document(path)
+        except DocumentError as err:
+            assert str(err).startswith(f"damaged-{i}: ") and "\n" not in str(err)
+            outcomes.add("error")
+        else:
+            assert doc.format == fmt
+            outcomes.add("read")
+    assert "error" in outcomes
