@@ -88,7 +88,8 @@ def test_build_reads_pdf_and_docx_with_quotes_and_format(tmp_path):
     assert "built 2 documents" in result.stderr and "(0 skipped)" in result.stderr and "valid" in result.stderr
     rows = run("query", "respondents", "--store", store, "--format", "csv")
     assert rows.exit_code == 0 and rows.stdout.count("Ocgrow Group,private-sector,CA") == 2, rows.output
-    formats = run("sparql", "SELECT ?f WHERE { ?d dct:format ?f } ORDER BY ?f", "--store", store, "--format", "csv")
+    formats = run("sparql", "SELECT ?f WHERE { ?d a wsis:Document ; dct:format ?f } ORDER BY ?f", "--store", store,
+                  "--format", "csv")
     assert formats.stdout.split()[1:] == ["application/pdf",
                                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
     # explain shows the quotes, taken from the extracted text, the same for both files
