@@ -186,6 +186,9 @@ def test_second_run_fetches_only_what_changed(wordpress, tmp_path):
     assert json.loads((out / "page-7.json").read_text())["title"]["rendered"] == "Page 7, revised"
     after = {path.name: path.stat().st_mtime_ns for path in out.iterdir()}
     assert {name for name in after if after[name] != before.get(name)} == {"page-3.json", "page-7.json"}
+    del wordpress.items[12]  # unpublished: its file is kept, and counted
+    fourth = harvest(wordpress.url, out, **options)
+    assert (fourth.listed, fourth.fetched, fourth.unlisted) == (11, 0, 1) and (out / "page-12.json").exists()
 
 
 def test_missing_total_pages_header_reads_until_a_short_page(wordpress, tmp_path):

@@ -280,10 +280,11 @@ def harvest(
             summary.unchanged += 1
         else:
             todo.append(name)
-    types = {name.rsplit("-", 1)[0] for name in listed}
-    summary.unlisted = sum(1 for path in out.glob("*-*.json")
-                           if path.name.rsplit("-", 1)[0] in types and path.name not in listed
-                           and path.name.rsplit("-", 1)[1][:-5].isdigit())
+    if not summary.missing:  # the whole collection was listed: files of items it no longer lists are known
+        types = {name.rsplit("-", 1)[0] for name in listed}
+        summary.unlisted = sum(1 for path in out.glob("*-*.json")
+                               if path.name.rsplit("-", 1)[0] in types and path.name not in listed
+                               and path.name.rsplit("-", 1)[1][:-5].isdigit())
 
     # 3. fetch them, up to per_page at a time
     progress("fetch", 0, len(todo))

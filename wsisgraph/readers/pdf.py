@@ -110,7 +110,7 @@ def _pages(data: bytes, name: str) -> list[_Page]:
         if isinstance(item, LTImage):
             return 1
         if isinstance(item, LTFigure):
-            return sum(images(child) for child in item) or 1
+            return sum(images(child) for child in item)
         return 0
 
     def text_lines(item):
