@@ -519,6 +519,57 @@ def report(store_path, endpoint, out_dir, top, quiet):
                err=True)
 
 
+@cli.command()
+@click.argument("url")
+@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to write the items into (created if missing); `build` then reads it.")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds between two requests.")
+@click.option("--timeout", default=30.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds to wait for one answer.")
+@click.option("--deadline", default=3600.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds for the whole harvest; what is not fetched by then is reported.")
+@click.option("--retries", default=5, show_default=True, type=click.IntRange(min=0),
+              help="More tries of a request answered 429 or 5xx, timed out or cut short (exponential backoff).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+def harvest(url, out_dir, delay, timeout, deadline, retries, quiet):
+    """Fetch a WordPress REST API collection into a folder, one JSON file per item (`page-584.json`).
+
+    Every page of the collection is listed; only items that are new or whose modified_gmt changed since the last
+    run are fetched. Anything that could not be fetched is reported on one line (exit 2) after the rest is written.
+
+    \b
+    wsisgraph harvest https://www.itu.int/160/wp-json/wp/v2/pages --out harvest/itu160
+    """
+    from .harvest import harvest as run_harvest
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        if quiet:
+            return
+        if stage == "list":
+            click.echo(f"listed page {done} of {total}", err=True)
+        elif done == 0:
+            click.echo(f"fetching {total} new or changed items", err=True)
+        else:
+            click.echo(f"fetched {done} of {total}", err=True)
+
+    def on_notice(message: str) -> None:
+        if not quiet:
+            click.echo(message, err=True)
+
+    def summarise(summary) -> None:
+        click.echo(
+            f"harvested {summary.url}: {summary.listed} items listed, {summary.fetched} fetched, "
+            f"{summary.unchanged} unchanged"
+            + (f", {summary.unlisted} files no longer listed (kept)" if summary.unlisted else "")
+            + f" in {summary.seconds:.1f} s ({summary.requests} requests, {summary.retries} retried) into {summary.out}",
+            err=True)
+
+    summary = run_harvest(url, out_dir, delay=delay, timeout=timeout, deadline=deadline, retries=retries,
+                          on_progress=on_progress, on_notice=on_notice)  # HarvestError: one line, exit 2
+    summarise(summary)
+
+
 def main() -> None:
     cli(obj={})
 

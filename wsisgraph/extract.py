@@ -56,7 +56,7 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
     respondent."""
     vocabulary = load_vocabulary(base)
     parsed = reader_for(doc.kind)(doc)
-    result = Extraction(document=doc, parsed=parsed)
+    result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings))
     starts = [p.start for p in parsed.parts]
     questionnaire = doc.kind == "questionnaire-md"
     skip = {p.key for p in parsed.parts if p.kind == "field" and p.key.startswith("field-type")}

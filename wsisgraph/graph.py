@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from . import __version__, data_path
 from .errors import ReferenceDataError
 from .extract import Extraction
+from .load import MEDIA_TYPES
 from .namespaces import OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, DCTERMS, XSD, WSIS
 from .schemes import CSV_SCHEMES, SCHEME_TITLES, Vocabulary
 
@@ -145,6 +146,8 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     yield q(d, WSIS_.fileName, lit(doc.name))
     yield q(d, WSIS_.contentHash, lit(doc.sha256))
     yield q(d, WSIS_.documentKind, lit(doc.kind))
+    if doc.format:  # text extracted from a PDF or DOCX: the offsets point into that text, not into the file
+        yield q(d, DCTERMS_.format, lit(MEDIA_TYPES[doc.format]))
     yield q(d, WSIS_.textLength, lit(len(parsed.text)))
     # counted here once, so that listing documents does not count every mention of the corpus (the documents query)
     yield q(d, WSIS_.mentionCount, lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions})))

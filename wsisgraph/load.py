@@ -42,6 +42,7 @@ class Document:
     kind: str
     json: Any = None  # the parsed JSON, for wordpress-json
     warnings: list[str] = field(default_factory=list)
+    format: str | None = None  # "pdf" or "docx" when `text` was extracted from such a file (see read_binary)
 
 
 def iter_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
@@ -144,6 +145,38 @@ def sniff_kind(text: str, name: str = "<text>") -> tuple[str, Any]:
     return "text", None
 
 
+#: Word-processor files, told by their first bytes: (magic, format). A DOCX is a ZIP holding word/document.xml;
+#: readers/docx.py checks that and names what any other ZIP is.
+BINARY_FORMATS = ((b"%PDF-", "pdf"), (b"PK\x03\x04", "docx"), (b"PK\x05\x06", "docx"))
+MEDIA_TYPES = {"pdf": "application/pdf",
+               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def read_binary(data: bytes, name: str) -> dict | None:
+    """For a PDF or DOCX file: its text as Markdown (readers/blocks.py), the kind sniffed from that text
+    (`questionnaire-md` or `text`), the format and warnings; None for any other file (then decoded as text)."""
+    head = data[:1024].lstrip()
+    fmt = next((fmt for magic, fmt in BINARY_FORMATS if head.startswith(magic)), None)
+    if fmt is None:
+        if data.startswith(_OLE2):
+            raise DocumentError(f"{name}: an old Microsoft Office file (Word 97-2003 .doc or Excel .xls); "
+                                "save it as DOCX or PDF")
+        return None
+    from .readers.blocks import to_markdown
+
+    if fmt == "pdf":
+        from .readers.pdf import pdf_blocks as blocks_of
+    else:
+        from .readers.docx import docx_blocks as blocks_of
+    blocks, warnings = blocks_of(data, name)
+    text = to_markdown(blocks)
+    kind = "questionnaire-md" if _QUESTIONNAIRE_MARKERS.search(text[:4000]) else "text"
+    if kind == "text":  # the text reader keeps `**` as written: give it the plain text
+        text = to_markdown(blocks, emphasis=False)
+    return {"text": text, "kind": kind, "format": fmt, "warnings": warnings}
+
+
 def load_document(path: Path, name: str | None = None) -> Document:
     """Read, decode and sniff one file."""
     name = name or path.name
@@ -154,6 +187,9 @@ def load_document(path: Path, name: str | None = None) -> Document:
         data = path.read_bytes()
     except OSError as err:
         raise DocumentError(f"{name}: cannot read ({err.strerror or err})") from None
+    binary = read_binary(data, name)
+    if binary is not None:
+        return Document(path=path, name=name, sha256=hashlib.sha256(data).hexdigest(), **binary)
     text = decode(data, name)
     kind, parsed = sniff_kind(text, name)
     return Document(path=path, name=name, text=text, sha256=hashlib.sha256(data).hexdigest(), kind=kind, json=parsed)
