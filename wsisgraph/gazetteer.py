@@ -73,7 +73,7 @@ def _is_sentence_end(text: str, mark: re.Match) -> bool:
         return True
     if len(mark.group()) > 1:  # '...' or '.!' end a sentence
         return True
-    token = _TOKEN_BEFORE.search(text, 0, mark.start())
+    token = _TOKEN_BEFORE.search(text, max(0, mark.start() - 24), mark.start())
     word = token.group(1).lower() if token else ""
     if word in _ABBREVIATIONS or (token and len(token.group(1)) == 1 and token.group(1).isupper()):
         return False  # 'e.g.', 'No.', 'Dr.', an initial 'J.'
@@ -154,9 +154,12 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() or word[:1].isdigit()
 
 
+_ELISION = re.compile(r"^[lLdD]['’]")
+
+
 def _head(word: str) -> str:
     """The word in lower case, without an elided article ("L'Observatoire" -> 'observatoire')."""
-    return re.sub(r"^[ld]['’]", "", word.lower())
+    return _ELISION.sub("", word.lower())
 
 
 def proper_name_spans(text: str) -> list[tuple[int, int]]:
@@ -176,7 +179,7 @@ def proper_name_spans(text: str) -> list[tuple[int, int]]:
         return words[k][2].lower() in _NAME_LINKS
 
     def is_head(k: int) -> bool:
-        word = re.sub(r"^[lLdD]['’]", "", words[k][2])
+        word = _ELISION.sub("", words[k][2])
         return _capitalised(word) and word.lower() in NAME_HEADS
 
     spans: list[tuple[int, int]] = []
@@ -224,6 +227,24 @@ def proper_name_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_CAPITAL_BEFORE = re.compile(r"[A-Z][\w'’-]*[ \t\u00a0]+(?:(?:of|for|on|against|and|the|to|de|des|du|la|le|del|"
+                             r"para|pour|sur|sobre|contre|contra|l'|d')[ \t\u00a0]*){0,3}$")
+_CAPITAL_AFTER = re.compile(r"^[ \t\u00a0]+(?:(?:of|for|on|against|and|the|to|de|des|du|la|le|del|para|pour|sur|"
+                            r"sobre|contre|contra|l'|d')[ \t\u00a0]*){0,3}[A-Z]")
+
+
+def inside_proper_name(text: str, start: int, end: int) -> bool:
+    """Does text[start:end] lie inside a longer proper name (see proper_name_spans)? Only capitalised words next to
+    the span can make one, so most spans are answered without looking further."""
+    if text[start:end].islower():
+        return False
+    if not (_CAPITAL_BEFORE.search(text, max(0, start - 40), start) or _CAPITAL_AFTER.match(text[end:end + 40])):
+        return False
+    begin = max(0, start - 200)
+    return any(s <= start - begin and end - begin <= e and (e - s) > (end - start)
+               for s, e in proper_name_spans(text[begin:end + 200]))
+
+
 # -- codes ------------------------------------------------------------------------------------------------------
 # `C5`, `C7.4`, `C 7`; not `C-level`, `C2C`, `COVID-19`, `C1 level` (a language level).
 _AL_CODE = re.compile(r"(?<![\w/.-])C\s?(1[01]|[1-9])(?:\.([1-8]))?(?![\w-])(?!\s+level)")
@@ -234,7 +255,8 @@ _AL_NUMBER_ITEM = re.compile(r"(?<![\d.])(1[01]|[1-9])(?:\.([1-8]))?(?![\d.]?\d)
 _NUM = r"(\d{1,2})(?:\.(\d{1,2}|[a-d]))?(?![\d.]?\d)"
 _SDG_LIST = rf"{_NUM}(?:\s*(?:,|and/or|and|&|or|et|y|e|ou|/)\s*{_NUM})*"
 _SDG_CODE = re.compile(
-    rf"(?<![\w-])(?:(?i:SDGs?|Sustainable\s+Development\s+Goals?)|Goals?|ODDs?|ODSs?|Objectifs?|Objetivos?)"
+    rf"(?<![\w-])(?:(?i:SDGs?|Sustainable\s+Development\s+Goals?|objectifs?\s+de\s+d[ée]veloppement\s+durable|"
+    rf"objetivos?\s+de\s+desarrollo\s+sostenible)|Goals?|ODDs?|ODSs?|Objectifs?|Objetivos?)"
     rf"(?:\s*[-#:]\s*|\s+(?:No\.?|n°|number|nos?\.)\s*|\s*)"
     rf"(?:(?i:targets?|cibles?|metas?)\s+)?{_SDG_LIST}"
 )
@@ -295,12 +317,16 @@ _TITLE_AFTER = re.compile(r"^(?:[ \t\u00a0]*\)|[ \t\u00a0]*\([A-Za-z]{2,10}\))?[
 _UN_NAMED_BEFORE = re.compile(
     r"\b(?:Convention|Convención|Charte|Charter|Carta|Pacte|Pacto|Déclaration|Declaración|Forum|Foro|Sommet|"
     r"Cumbre|Conférence|Conferencia|Fonds|Fondo|Décennie|Decenio|Journée|Día|Groupe|Grupo|Conseil|Consejo|"
-    r"Secrétariat|Secretaría|Programme|Programa|Rapport|Informe|Report)\s+(?:des|de\s+las|de\s+la|del|of\s+the)"
+    r"Secrétariat|Secretaría|Programme|Programa|Rapport|Informe|Report|Office|Oficina|Bureau)\s+"
+    r"(?:des|de\s+las|de\s+la|del|of\s+the)"
     r"\s+$")
 _HYPHEN_BEFORE = re.compile(r"([A-Za-z][\w]*)-$")
 _HYPHEN_AFTER = re.compile(r"^-([A-Z][\w]*)")
 
 
+#: Schemes whose label inside the proper name of an institution, plan or treaty does not count (annotation.md: a
+#: name inside a longer name counts only as the longer name).
+_NAMED_INSIDE_NAMES = {"sdg", "topic"}
 #: Schemes whose labels are common nouns written in sentence case (topics, Action Line titles).
 _COMMON_NOUN_SCHEMES = {"topic", "actionline"}
 #: Schemes whose concepts, named inside a longer name of the same scheme, still count ('gender digital divide').
@@ -434,7 +460,7 @@ class Gazetteer:
         for phrase in vocabulary.blocks:
             entries.setdefault(phrase.lower(), set()).add(_Form(-1, phrase))
         for key, forms in entries.items():
-            self.automaton.add_word(key, (len(key), tuple(forms)))
+            self.automaton.add_word(key, (len(key), tuple(forms), all(f.subject for f in forms)))
         self.automaton.make_automaton()
         self._org_acronyms = {label for c in self.concepts if c.scheme == "organization"
                               for label in [c.label] + [a for a, _ in c.alt_labels] if label.isupper()}
@@ -446,7 +472,8 @@ class Gazetteer:
     def find(self, text: str) -> list[Match]:
         """Every concept the text names, as non-overlapping spans in text order."""
         folded = fold(text)
-        candidates = self._label_hits(text, folded) + self._code_hits(text, folded)
+        heads = _action_line_heads(folded)
+        candidates = self._label_hits(text, folded, heads) + self._code_hits(text, folded, heads)
         candidates.sort(key=lambda m: (m.start, -(m.end - m.start), m.rule != "code"))
         kept: list[Match] = []
         nested: list[Match] = []
@@ -464,11 +491,13 @@ class Gazetteer:
         found = self._apply_rules(text, found)
         return sorted(found, key=lambda m: (m.start, m.end))
 
-    def _label_hits(self, text: str, folded: str) -> list[Match]:
+    def _label_hits(self, text: str, folded: str, heads: list[int]) -> list[Match]:
+        """Label hits; `heads` (where 'action line' starts) tells subject forms whether one is close."""
         hits = []
-        heads = [m.start() for m in _AL_HEAD_RE.finditer(folded)]  # for subject forms: is one close?
-        for end_index, (length, forms) in self.automaton.iter(folded):
+        for end_index, (length, forms, only_subject) in self.automaton.iter(folded):
             start, end = end_index - length + 1, end_index + 1
+            if only_subject and not _near(heads, start, 200):
+                continue  # 'health' far from any 'action line'
             glued_left = start > 0 and folded[start - 1].isalnum()
             glued_right = end < len(folded) and folded[end].isalnum()
             original = text[start:end].translate(_FOLD)
@@ -561,7 +590,7 @@ class Gazetteer:
                 return False  # an empty item is a bare article: 'security and the action lines'
         return True
 
-    def _code_hits(self, text: str, folded: str) -> list[Match]:
+    def _code_hits(self, text: str, folded: str, heads: list[int]) -> list[Match]:
         hits = []
         masked = _URL.sub(lambda m: " " * len(m.group()), text)
         for m in _AL_CODE.finditer(masked):
@@ -569,7 +598,10 @@ class Gazetteer:
             concept = self._by_notation.get(("actionline", "C" + notation))
             if concept:
                 hits.append(Match(m.start(), m.end(), [concept], "code"))
-        for m in _AL_NUMBER.finditer(masked):
+        for at in heads:  # 'Action Line 5', 'action lines 3 and 7'
+            m = _AL_NUMBER.match(masked, at)
+            if not m:
+                continue
             head = _AL_HEAD_RE.match(masked, m.start())
             for n, item in enumerate(_AL_NUMBER_ITEM.finditer(masked, head.end(), m.end())):
                 notation = item.group(1) if not item.group(2) else f"{item.group(1)}.{item.group(2)}"
@@ -578,7 +610,8 @@ class Gazetteer:
                     hits.append(Match(m.start() if n == 0 else item.start(), item.end(), [concept], "code"))
         for pattern in (_SDG_CODE, _TARGET_CODE):
             for m in pattern.finditer(masked):
-                if not masked[m.start():m.start() + 3].upper().startswith(("SDG", "SUS", "ODD", "ODS")) \
+                if not masked[m.start():m.start() + 40].upper().startswith(("SDG", "SUS", "ODD", "ODS")) \
+                        and not re.match(r"(?i)obje\w+\s+de\s+d", masked[m.start():m.start() + 20]) \
                         and self._other_agenda(masked, m.start(), m.end()):
                     continue  # 'Goal 2 of the Connect 2030 Agenda', 'target 2.1 of the Broadband Commission'
                 concepts = []
@@ -594,22 +627,38 @@ class Gazetteer:
         summit = self._by_notation.get(("event", "wsis-summit"))
         forum = self._by_notation.get(("event", "wsis-forum"))
         if summit and forum:
-            for m in _WSIS_YEAR.finditer(masked):  # 'WSIS 2024' is that year's Forum; 'WSIS 2003' the Summit
-                hits.append(Match(m.start(), m.end(), [summit if m.group(1) in _SUMMIT_YEARS else forum], "code"))
-            for m in _WSIS_HELD.finditer(masked):  # 'WSIS, held in Geneva in July 2025'
-                year = _YEAR_AFTER.match(masked[m.end():m.end() + 120])
+            for at in _positions(folded, ("wsis", "smsi", "cmsi")):
+                m = _WSIS_YEAR.match(masked, at)  # 'WSIS 2024' is that year's Forum; 'WSIS 2003' the Summit
+                if m:
+                    hits.append(Match(m.start(), m.end(), [summit if m.group(1) in _SUMMIT_YEARS else forum], "code"))
+                    continue
+                m = _WSIS_HELD.match(masked, at)  # 'WSIS, held in Geneva in July 2025'
+                year = _YEAR_AFTER.match(masked[m.end():m.end() + 120]) if m else None
                 if year:
-                    got = year.group(1)
-                    hits.append(Match(m.start(), m.end(), [summit if got in _SUMMIT_YEARS else forum], "code"))
-            for m in _TWO_PHASES.finditer(masked):
-                hits.append(Match(m.start(), m.end(), [summit], "code"))
+                    hits.append(Match(m.start(), m.end(), [summit if year.group(1) in _SUMMIT_YEARS else forum],
+                                      "code"))
+        if summit:  # 'the Geneva and Tunis Summits': look around each 'Tunis'
+            seen = 0
+            for at in _positions(folded, ("tunis", "túnez", "tunez")):
+                for m in _TWO_PHASES.finditer(masked, max(seen, at - 40), min(len(masked), at + 60)):
+                    hits.append(Match(m.start(), m.end(), [summit], "code"))
+                    seen = m.end()
         return hits
 
     @staticmethod
     def _other_agenda(text: str, start: int, end: int) -> bool:
-        """Is this 'Goal N' or 'target N.N' in a sentence about another agenda, with no word of the SDGs?"""
+        """Is this 'Goal N' or 'target N.N' about another agenda? One is named in its sentence, or earlier in its
+        paragraph with no word of the SDGs in between ('... the Connect 2030 Agenda. Target 2.1 of the Agenda ...
+        Goal 2, inclusiveness, ...'); and its own sentence has no word of the SDGs."""
         sentence = _left_in_sentence(text, start, 200) + text[start:end] + _right_in_sentence(text, end, 200)
-        return bool(_OTHER_AGENDA.search(sentence)) and not _SDG_CUE.search(sentence)
+        if _SDG_CUE.search(sentence):
+            return False
+        if _OTHER_AGENDA.search(sentence):
+            return True
+        before = text[max(0, start - 400):start]
+        paragraph = re.split(r"\n[ \t\r]*\n", before)[-1]
+        cues = list(_OTHER_AGENDA.finditer(paragraph))
+        return bool(cues) and not _SDG_CUE.search(paragraph, cues[-1].end())
 
     def _sdg(self, goal: str, target: str | None) -> Concept | None:
         goal = str(int(goal))
@@ -624,17 +673,22 @@ class Gazetteer:
     # -- rules on the whole text --------------------------------------------------------------------------------
     def _apply_rules(self, text: str, found: list[Match]) -> list[Match]:
         """What a span names can depend on what surrounds it: see each rule."""
-        names: list[tuple[int, int]] | None = None
+        names: dict[tuple[int, int], bool] = {}
+
+        def in_name(m: Match) -> bool:
+            if (m.start, m.end) not in names:
+                names[(m.start, m.end)] = inside_proper_name(text, m.start, m.end)
+            return names[(m.start, m.end)]
+
         named = {c.iri for m in found if not m.anaphoric for c in m.concepts}
         out = []
         for m in found:
             keep: list[Concept] = []
             for c in m.concepts:
-                if c.scheme == "sdg" and m.rule == "label":
-                    # 'Gender Equality Observatory', 'the city's Climate Action Plan' name an institution or a plan
-                    names = proper_name_spans(text) if names is None else names
-                    if any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in names):
-                        continue
+                if c.scheme in _NAMED_INSIDE_NAMES and m.rule == "label" and in_name(m):
+                    # 'Gender Equality Observatory', 'the city's Climate Action Plan', 'UN Convention against
+                    # Cybercrime' name an institution, a plan, a treaty: not SDG 5, SDG 13 or a topic
+                    continue
                 if c.scheme == "organization" and self._names_something_else(c, text, m):
                     continue
                 if c.scheme == "event" and c.notation == "wsis-summit" and m.rule == "label":
@@ -657,6 +711,10 @@ class Gazetteer:
         title = _TITLE_AFTER.match(text[m.end:m.end + 160])
         if title:
             words = title.group(1).split()
+            for n, word in enumerate(words):  # "UN Secretary-General's Roadmap": the name ends at the possessive
+                if re.search(r"['’]s?$", word):
+                    words = words[:n + 1]
+                    break
             last = words[-1].lower().rstrip(".,")
             if last in _CHAPTER:
                 return True
@@ -682,6 +740,37 @@ class Gazetteer:
         if any(c.scheme == "event" and c.notation in _OTHER_SUMMITS for m in found for c in m.concepts):
             return False
         return concept.iri in named or bool(_SUMMIT_CUE.search(text))
+
+
+def _positions(folded: str, words: tuple[str, ...]) -> list[int]:
+    """Sorted start offsets of these literal words in the folded text (str.find is much faster than a regex)."""
+    found = []
+    for word in words:
+        at = folded.find(word)
+        while at >= 0:
+            found.append(at)
+            at = folded.find(word, at + 1)
+    return sorted(found)
+
+
+_AL_HEAD_BEFORE = {
+    "action": re.compile(r"(?:lignes?\s+d')?$"),
+    "acci": re.compile(r"l[ií]neas?\s+de\s+$"),
+    "orientation": re.compile(r"grandes?\s+$"),
+}
+
+
+def _action_line_heads(folded: str) -> list[int]:
+    """Where 'action line' (or its French and Spanish names) starts in the folded text: found from the literal
+    words, then checked with _AL_HEAD_RE (a regex scan of the whole text is several times slower)."""
+    heads = []
+    for word, before in _AL_HEAD_BEFORE.items():
+        for at in _positions(folded, (word,)):
+            lead = before.search(folded, max(0, at - 16), at)
+            begin = lead.start() if lead else at
+            if lead and _AL_HEAD_RE.match(folded, begin) and (begin == 0 or not folded[begin - 1].isalnum()):
+                heads.append(begin)
+    return sorted(set(heads))
 
 
 def _near(positions: list[int], at: int, distance: int) -> bool:
