@@ -53,6 +53,7 @@ _AL_LEFT = re.compile(
 _AL_RIGHT = re.compile(rf"(?:WSIS\s+|SMSI\s+|CMSI\s+)?(?:action\s+lines?)\b", re.I)
 _LIST_SEP = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b|\bet\b|\bou\b|\by\b|\be\b|\bo\b)\s*", re.I)
 _ARTICLE = re.compile(r"^(?:the|la|le|les|l'|el|los|las|du|des|del|de\s+la|al|au|aux)\s*", re.I)
+_TRAILING_ARTICLE = re.compile(r"(?:^|(?<=\s))(?:the|la|le|les|l'|el|los|las)\s*$", re.I)
 _CODE_IN_PARENS = re.compile(rf"\(\s*{_AL_CODE_WORD}\s*\)|[\"']")
 
 # -- sentences --------------------------------------------------------------------------------------------------
@@ -513,7 +514,8 @@ class Gazetteer:
                 if form.concept_index < 0:
                     blocked = True
                     continue
-                if form.context and not _has_context(text, start, end):
+                if form.context and not (_has_context(text, start, end) or (
+                        _near(heads, start, 200) and self._beside_action_line(text, start, end))):
                     continue
                 if form.subject and not (_near(heads, start, 200) and self._beside_action_line(text, start, end)):
                     continue
@@ -573,6 +575,8 @@ class Gazetteer:
     def _only_items(self, between: str, leading_separator: bool) -> bool:
         """`between` holds nothing but other Action Line names joined by commas and 'and' (or nothing)."""
         rest = _CODE_IN_PARENS.sub(" ", between.translate(_FOLD)).strip()
+        if not leading_separator:  # '... on health, employment and the [environment]'
+            rest = _TRAILING_ARTICLE.sub("", rest)
         if not rest:
             return True
         pieces = _LIST_SEP.split(" " + rest + " ")
