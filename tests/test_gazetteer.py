@@ -120,7 +120,8 @@ def test_a_subject_word_away_from_action_line_names_no_line(text):
     ("la CEA, la CESAP et l'OMS", {("organization", o) for o in ("uneca", "escap", "who")}),
     ("el PNUMA, la OIT y la OMPI", {("organization", o) for o in ("unep", "ilo", "wipo")}),
     ("the United Nations Economic Commission for Europe", {("organization", "unece")}),
-    ("intelligence artificielle et fracture numérique", {("topic", "artificial-intelligence"), ("topic", "digital-divide")}),
+    ("intelligence artificielle et fracture numérique",
+     {("topic", "artificial-intelligence"), ("topic", "digital-divide")}),
     ("inteligencia artificial y brecha digital", {("topic", "artificial-intelligence"), ("topic", "digital-divide")}),
     ("les changements climatiques", {("topic", "green-ict")}),
 ])

@@ -32,7 +32,8 @@ def scored():
     errors = []
     for doc in iter_documents([HERE / "docs"]):
         want = gold[Path(doc.name).stem]["mentions"]
-        found = {(m.concept.scheme, _norm(m.concept.scheme, m.concept.notation)) for m in extract(doc, topical=None).mentions}
+        mentions = extract(doc, topical=None).mentions
+        found = {(m.concept.scheme, _norm(m.concept.scheme, m.concept.notation)) for m in mentions}
         for scheme in SCHEMES:
             got = {n for s, n in found if s == scheme}
             expected = set(want.get(scheme, []))

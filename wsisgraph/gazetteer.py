@@ -1,16 +1,27 @@
-"""Find the concepts a text names: one Aho-Corasick automaton over every label, plus two patterns for codes.
+"""Find the concepts a text names: one Aho-Corasick automaton over every label, patterns for codes, and rules.
 
 - Labels (pref, alt, other languages, synonyms) of every mentionable concept go into one pyahocorasick automaton,
   matched over a lower-cased copy of the text whose characters map one to one onto the original (so offsets
   hold). Each hit is then checked against the original: whole words only, and the label's own capitals
   (`ITU`, `WHO`, `Quality Education`, `Chile`) must be capitals in the text too, so `who`, `us` or
-  `quality education` in running prose are not the WHO, the US or SDG 4.
-- Action Line codes (`C5`, `C7.4`) and SDG numbers (`SDG 4`, `SDGs 3, 4 and 5`, `Goal 9`, `ODD 4`,
-  `target 9.c`) are two regular expressions: codes are structured, not labels.
+  `quality education` in running prose are not the WHO, the US or SDG 4. Long official event and framework names
+  may be in lower case (`the internet governance forum`); an event acronym may carry its edition or region
+  (`IGF2025`, `LACIGF`).
+- labels-extra.csv marks labels that count only in some places: `context` (beside an Action Line in the
+  sentence), `subject` (right beside 'action line': `the cybersecurity action line`, `la ligne d'action sur la
+  santé`), `anaphor` (`the Summit`, only where the World Summit itself is named and no other summit).
+- Action Line codes (`C5`, `C7.4`, `Action Line 5`) and SDG numbers (`SDG 4`, `SDGs 3, 4 and 5`, `Goal 9`,
+  `ODD 4`, `target 9.c`) are regular expressions: codes are structured, not labels. A `Goal N` or `target N.N`
+  of another agenda (Connect 2030) is no SDG.
 - Overlapping hits resolve leftmost-longest, so a name inside a longer name counts only as the longer one
   (`UN General Assembly` is UNGA, not the UN); 'block' phrases (`digital space`, `New Mexico`) win the same way
-  and produce nothing.
+  and produce nothing. Names the vocabularies do not hold are caught by rules: `UN Convention against
+  Cybercrime` is not the UN, `Internet Society Kenya Chapter` not ISOC, and an SDG title or topic inside an
+  institution's or plan's proper name (`Gender Equality Observatory`) counts as neither (`proper_name_spans`).
+- `WSIS 2024 in Geneva` or `the World Summit on the Information Society held in Geneva in May 2024` is that
+  year's WSIS Forum; `the Geneva and Tunis Summits` the Summit.
 - URLs and e-mail addresses are blanked before matching: they are not text.
+- `split_sentences` and `proper_name_spans` are public: other stages may reuse them.
 """
 from __future__ import annotations
 
@@ -50,7 +61,7 @@ _AL_LEFT = re.compile(
     r"relatives?\s+(?:à|aux?)|consacrées?\s+(?:à|aux?)|concernant|dans\s+le\s+domaine\s+de|de|du|des|sobre|para|"
     r"relativas?\s+(?:a|al)|en\s+materia\s+de|dedicadas?\s+(?:a|al)|referidas?\s+(?:a|al)|del|de\s+la)\s+)"
     r"(?:(?:the|la|le|les|el|los|las)\s+|l')?[\"']?", re.I)
-_AL_RIGHT = re.compile(rf"(?:WSIS\s+|SMSI\s+|CMSI\s+)?(?:action\s+lines?)\b", re.I)
+_AL_RIGHT = re.compile(r"(?:WSIS\s+|SMSI\s+|CMSI\s+)?(?:action\s+lines?)\b", re.I)
 _LIST_SEP = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b|\bet\b|\bou\b|\by\b|\be\b|\bo\b)\s*", re.I)
 _ARTICLE = re.compile(r"^(?:the|la|le|les|l'|el|los|las|du|des|del|de\s+la|al|au|aux)\s*", re.I)
 _TRAILING_ARTICLE = re.compile(r"(?:^|(?<=\s))(?:the|la|le|les|l'|el|los|las)\s*$", re.I)
@@ -266,7 +277,7 @@ _TARGET_CODE = re.compile(rf"(?<![\w-])(?i:targets?|cibles?|metas?)\s+(?=\d{{1,2
                           rf"{_SDG_LIST}")
 _NUM_ITEM = re.compile(_NUM)
 #: 'Goal N' and 'target N.N' of agendas that are not the SDGs: ITU's Connect 2030 Agenda and strategic plan, the
-#: Broadband Commission's targets, the Global Digital Compact's objectives.
+#: Broadband Commission's targets.
 _OTHER_AGENDA = re.compile(
     r"Connect\s*2030|Broadband\s+Commission|broadband\s+(?:advocacy\s+)?targets?|strategic\s+(?:plan|goals?|"
     r"targets?|objectives?)|\bITU(?:'s|’s)?\s+(?:goals?|targets?)|"
@@ -309,16 +320,15 @@ _UN_NAMED = {
     "agency", "network", "initiative", "partnership", "platform", "strategy", "roadmap", "treaty", "protocol",
     "framework", "award", "awards", "prize", "campaign", "mission", "university", "institute", "habitat",
 }
-#: What an organization's name followed by a title and one of these names: a national chapter ('Internet Society
-#: Kenya Chapter' is the chapter, a separate organization, not ISOC).
+#: An organization's name followed by a title that ends in one of these words names a national chapter
+#: ('Internet Society Kenya Chapter' is the chapter, a separate organization, not ISOC).
 _CHAPTER = {"chapter", "chapters", "chapitre", "capítulo"}
 _TITLE_AFTER = re.compile(r"^(?:[ \t\u00a0]*\)|[ \t\u00a0]*\([A-Za-z]{2,10}\))?[ \t\u00a0]+"
-                          r"((?:[A-Z0-9][\w'’&-]*)(?:[ \t\u00a0]+[A-Z0-9][\w'’&-]*){0,7})"
-                          r"(?:[ \t\u00a0]+([a-z][\w-]*))?")
+                          r"((?:[A-Z0-9][\w'’&-]*)(?:[ \t\u00a0]+[A-Z0-9][\w'’&-]*){0,7})")
 _UN_NAMED_BEFORE = re.compile(
     r"\b(?:Convention|Convención|Charte|Charter|Carta|Pacte|Pacto|Déclaration|Declaración|Forum|Foro|Sommet|"
     r"Cumbre|Conférence|Conferencia|Fonds|Fondo|Décennie|Decenio|Journée|Día|Groupe|Grupo|Conseil|Consejo|"
-    r"Secrétariat|Secretaría|Programme|Programa|Rapport|Informe|Report|Office|Oficina|Bureau)\s+"
+    r"Secrétariat|Secretaría|Programme|Programa|Office|Oficina|Bureau)\s+"
     r"(?:des|de\s+las|de\s+la|del|of\s+the)"
     r"\s+$")
 _HYPHEN_BEFORE = re.compile(r"([A-Za-z][\w]*)-$")
@@ -475,6 +485,11 @@ class Gazetteer:
         folded = fold(text)
         heads = _action_line_heads(folded)
         candidates = self._label_hits(text, folded, heads) + self._code_hits(text, folded, heads)
+        # an anaphor gives way to any label that runs past it: 'the Summit of the Future' is not 'the Summit'
+        longer_ends = sorted((m.start, m.end) for m in candidates if m.rule == "label" and not m.anaphoric)
+        candidates = [m for m in candidates if not m.anaphoric or not any(
+            m.start <= s < m.end < e for s, e in longer_ends[bisect.bisect_left(longer_ends, (m.start, 0)):
+                                                          bisect.bisect_left(longer_ends, (m.end, 0))])]
         candidates.sort(key=lambda m: (m.start, -(m.end - m.start), m.rule != "code"))
         kept: list[Match] = []
         nested: list[Match] = []
