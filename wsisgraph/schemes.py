@@ -53,6 +53,8 @@ class Concept:
     alt_labels: list[tuple[str, str]] = field(default_factory=list)  # (label, lang)
     context_labels: set[str] = field(default_factory=set)  # alt labels that count only beside 'Action Line'
     unmatched: set[str] = field(default_factory=set)  # labels too ambiguous to look for in text
+    subject_labels: set[str] = field(default_factory=set)  # name an Action Line only right beside 'Action Line'
+    anaphors: set[str] = field(default_factory=set)  # labels that count only where the text names the concept too
     definition: str | None = None
     broader: str | None = None  # IRI
     properties: dict[str, str] = field(default_factory=dict)  # scheme-specific extras
@@ -231,6 +233,12 @@ def load_vocabulary(base: str | None = None) -> Vocabulary:
             raise ReferenceDataError(f"labels-extra.csv: no concept {row['scheme']} {row['notation']!r}")
         if row["match"] == "ignore":
             concept.unmatched.add(row["label"])
+            continue
+        if row["match"] == "subject":  # 'the cybersecurity action line': not a label of its own
+            concept.subject_labels.add(row["label"])
+            continue
+        if row["match"] == "anaphor":  # 'the Summit': a label already, marked as needing the full name
+            concept.anaphors.add(row["label"])
             continue
         label = (row["label"], row["lang"] or "en")
         if label not in concept.alt_labels:
