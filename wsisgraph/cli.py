@@ -163,11 +163,11 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def _open(store_path, endpoint):
+def _open(store_path, endpoint, *, adhoc: bool = False):
     if endpoint:
-        from .store import RemoteStore
+        from .remote import RemoteStore
 
-        return RemoteStore(endpoint)
+        return RemoteStore(endpoint, adhoc=adhoc)
     if store_path is None:
         raise click.UsageError("give --store PATH (or --endpoint URL)")
     from .store import open_store
@@ -229,7 +229,7 @@ def sparql(sparql_text, sparql_file, store_path, endpoint, fmt):
         raise click.UsageError("give the query as an argument or with -f FILE, not both")
     text = sparql_file.read_text(encoding="utf-8") if sparql_file else sparql_text
     check_read_only(text, str(sparql_file or "query"))
-    results = _open(store_path, endpoint).select(text)
+    results = _open(store_path, endpoint, adhoc=True).select(text)
     click.echo(format_results(results, fmt), nl=False)
 
 

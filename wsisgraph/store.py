@@ -438,7 +438,7 @@ def with_prefixes(sparql: str) -> str:
 
 # RemoteStore, push, server_command and the rest of the remote side live in remote.py; these names stay importable
 # from here (loaded on first use: remote.py imports this module).
-_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "server_command")
+_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "server_command", "check_port")
 
 
 def __getattr__(name: str):
