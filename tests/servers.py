@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import shutil
 import signal
 import socket
@@ -147,7 +148,8 @@ def virtuoso(max_rows: int = 1000000) -> Iterator[str]:
 @contextmanager
 def misbehaving(mode: str) -> Iterator[str]:
     """An HTTP server that answers every request badly; its base URL. Modes: `drip` (a 200 whose headers and body
-    come one byte at a time), `endless` (a 200 whose body never ends), `html` (a 200 with an HTML page).
+    come one byte at a time), `ask-then-drip` (answers an ASK query true, drips anything else), `endless` (a 200
+    whose body never ends), `html` (a 200 with an HTML page).
     Each connection stops by itself after 60 s; all stop when the block ends."""
     done = threading.Event()
     listener = socket.socket()
@@ -162,12 +164,21 @@ def misbehaving(mode: str) -> Iterator[str]:
             request = b""
             while b"\r\n\r\n" not in request and time.monotonic() < end:
                 request += conn.recv(65536)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            while length and len(body) < int(length.group(1)) and time.monotonic() < end:
+                body += conn.recv(65536)
+            if mode == "ask-then-drip" and b"ASK" in urllib.parse.unquote_plus(body.decode("latin-1")).encode():
+                answer = b'{"head":{},"boolean":true}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
+                return
             if mode == "html":
                 page = b"<!DOCTYPE html><html><body><h1>Welcome</h1><p>This is a web page.</p></body></html>"
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
                              b"Connection: close\r\n\r\n%s" % (len(page), page))
                 return
-            if mode == "drip":
+            if mode in ("drip", "ask-then-drip"):
                 for byte in b'HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n{"head":':
                     if done.is_set() or time.monotonic() > end:
                         return

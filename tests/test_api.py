@@ -22,7 +22,7 @@ from wsisgraph.cli import cli
 from wsisgraph.query import format_results, list_queries, run_query
 from wsisgraph.store import open_store
 
-from servers import free_port, oxigraph, start, stop, wait_for
+from servers import free_port, misbehaving, oxigraph, start, stop, wait_for
 
 HOSTILE = ['x" } ; DROP ALL ; #', "x' } } DROP ALL { {", '"""\n} DROP ALL #', "\\\" ) } DELETE WHERE { ?s ?p ?o } #",
            "<script>alert(1)</script>"]
@@ -287,3 +287,36 @@ def test_cli_mistakes_are_one_line(built_store, tmp_path):
         taken = server.rsplit(":", 1)[1]
         result = runner.invoke(cli, ["api", "--store", str(built_store), "--port", taken])
         assert result.exit_code == 2 and "choose another --port" in result.output
+
+
+def test_an_endpoint_past_the_deadline_is_a_504():
+    # the server passes the startup check (its ASKs are answered) and then drips every query's answer
+    with misbehaving("ask-then-drip") as server:
+        process, base = serve("--endpoint", server + "/sparql", "--timeout", "1")
+        try:
+            began = time.monotonic()
+            status, _, body = get(url(base, "respondents"))
+            assert status == 504 and "did not answer within 1 s" in json.loads(body)["error"]
+            assert time.monotonic() - began < 10
+        finally:
+            stop(process)
+
+
+def test_a_rebuilt_store_is_served_without_a_restart(tmp_path, seed_dir):
+    from wsisgraph.store import build
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    first, second = sorted(seed_dir.glob("*.txt"))[:2]
+    (docs / first.name).write_bytes(first.read_bytes())
+    store = tmp_path / "store"
+    build([docs], store, validate=False)
+    process, base = serve("--store", str(store), "--workers", "1")
+    try:
+        assert get(url(base, "documents", format="csv"))[2].count("\n") == 2  # header and one document
+        (docs / second.name).write_bytes(second.read_bytes())
+        build([docs], store, validate=False)  # a new generation becomes current
+        status, _, body = get(url(base, "documents", format="csv"))
+        assert status == 200 and body.count("\n") == 3 and second.name in body, body
+    finally:
+        stop(process)

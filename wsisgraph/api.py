@@ -335,7 +335,9 @@ class EndpointRunner:
         from .remote import RemoteStore
 
         self.timeout = timeout
-        self.store = RemoteStore(endpoint, timeout=timeout)
+        # each HTTP exchange ends a little after the API's deadline, so the client gets the 504 first and an
+        # abandoned thread still ends by itself
+        self.store = RemoteStore(endpoint, timeout=timeout + 1.0)
         self.store.check_dataset()  # a server set up otherwise, or unreachable, fails before serving
         self.workers = workers
         self.limiter = None
