@@ -221,7 +221,7 @@ def test_the_docs_page_lists_every_query_and_fetches_nothing(api):
     assert "@import" not in body and "url(" not in body
 
 
-def test_a_query_past_its_deadline_is_stopped(built_store):
+def test_a_query_past_its_deadline_is_stopped_and_ctrl_c_stops_everything(built_store):
     process, base = serve("--store", str(built_store), "--timeout", "0.0001", "--workers", "1")
     try:
         workers = {pid for pid in children(process.pid) if "resource_tracker" not in _cmdline(pid)}
@@ -234,6 +234,11 @@ def test_a_query_past_its_deadline_is_stopped(built_store):
         assert len(replaced) == 1 and not replaced & workers
         # the server goes on answering: the next query times out again, cleanly
         assert get(url(base, "respondents"))[0] == 504
+        # Ctrl-C ends the server, its workers and multiprocessing's resource tracker
+        started = children(process.pid)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)
+        assert not gone_within(started), "left running after Ctrl-C"
     finally:
         stop(process)
 
@@ -243,20 +248,6 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
-
-
-@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])  # Ctrl-C, and a kill that cleans nothing up
-def test_nothing_is_left_running_when_the_server_ends(built_store, how):
-    process, base = serve("--store", str(built_store), "--workers", "2")
-    try:
-        assert get(url(base, "respondents"))[0] == 200
-        started = children(process.pid)
-        assert len(started) >= 2  # two query workers (and multiprocessing's resource tracker)
-        os.kill(process.pid, how)
-        process.wait(timeout=20)
-        assert not gone_within(started), f"left running after {how.name}"
-    finally:
-        stop(process)
 
 
 def test_the_api_over_an_endpoint(built_store):
@@ -274,7 +265,7 @@ def test_the_api_over_an_endpoint(built_store):
             stop(process)
 
 
-def test_cli_mistakes_are_one_line(built_store, tmp_path):
+def test_cli_mistakes_are_one_line(api, built_store, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["api"])
     assert result.exit_code == 2 and "give --store PATH or --endpoint URL" in result.output
@@ -283,10 +274,9 @@ def test_cli_mistakes_are_one_line(built_store, tmp_path):
     result = runner.invoke(cli, ["api", "--endpoint", f"http://127.0.0.1:{free_port()}/query",
                                  "--port", str(free_port())])
     assert result.exit_code == 2 and "cannot reach the SPARQL endpoint" in result.output
-    with oxigraph() as server:  # a port already taken
-        taken = server.rsplit(":", 1)[1]
-        result = runner.invoke(cli, ["api", "--store", str(built_store), "--port", taken])
-        assert result.exit_code == 2 and "choose another --port" in result.output
+    taken = api.rsplit(":", 1)[1]  # the running API's port
+    result = runner.invoke(cli, ["api", "--store", str(built_store), "--port", taken])
+    assert result.exit_code == 2 and "choose another --port" in result.output
 
 
 def test_an_endpoint_past_the_deadline_is_a_504():
@@ -318,5 +308,11 @@ def test_a_rebuilt_store_is_served_without_a_restart(tmp_path, seed_dir):
         build([docs], store, validate=False)  # a new generation becomes current
         status, _, body = get(url(base, "documents", format="csv"))
         assert status == 200 and body.count("\n") == 3 and second.name in body, body
+        # a kill that cleans nothing up leaves nothing running either (the workers die with the server)
+        started = children(process.pid)
+        assert len(started) >= 1
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+        assert not gone_within(started), "left running after SIGKILL"
     finally:
         stop(process)
