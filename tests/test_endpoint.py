@@ -233,7 +233,9 @@ def test_terms_are_canonical_whatever_the_engine():
                           "n": {"type": "typed-literal", "datatype": xsd + "integer", "value": "+007"},
                           "s": {"type": "typed-literal", "datatype": xsd + "string", "value": "C7"},
                           "l": {"type": "literal", "xml:lang": "en", "value": "ICT"},
-                          "u": {"type": "uri", "value": "http://example.org/x"}},
+                          "u": {"type": "uri", "value": "http://example.org/x"},
+                          "d": {"type": "typed-literal", "datatype": xsd + "double", "value": "1.0E20"},
+                          "m": {"type": "typed-literal", "datatype": xsd + "decimal", "value": "2.50"}},
                          {"b": {"type": "typed-literal", "datatype": xsd + "boolean", "value": "0"}}]}}
     results = canonical_results(virtuoso_like)
     assert results["head"] == {"vars": ["b", "n", "s", "l", "u"]}
@@ -243,7 +245,14 @@ def test_terms_are_canonical_whatever_the_engine():
     assert first["n"] == {"type": "literal", "datatype": xsd + "integer", "value": "7"}
     assert first["s"] == {"type": "literal", "value": "C7"}
     assert first["l"] == {"type": "literal", "xml:lang": "en", "value": "ICT"}
+    assert first["d"]["value"] == "100000000000000000000" and first["m"]["value"] == "2.5"  # as pyoxigraph writes
     assert canonical_results({"head": {}, "boolean": 1}) == {"head": {}, "boolean": True}
+
+
+def test_numbers_from_a_server_read_as_the_embedded_store_writes_them(pushed, built_store):
+    query = ("SELECT ?a ?b ?c ?d ?e WHERE { BIND(1.0 AS ?a) BIND(2.50 AS ?b) BIND(1.0E20 AS ?c) BIND(1.0E-7 AS ?d) "
+             "BIND(0.1E0 + 0.2E0 AS ?e) }")
+    assert RemoteStore(pushed).select(query) == open_store(built_store).select(query)
 
 
 # -- remote waits and answers (issue 15 §6) ----------------------------------------------------------------------

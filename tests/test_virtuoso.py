@@ -104,6 +104,9 @@ def test_booleans_and_numbers_print_as_locally(endpoint, built_store):
         assert sorted(remote.output.splitlines()) == sorted(local.output.splitlines())
     mentions = CliRunner().invoke(cli, ["query", "mentions", "--endpoint", endpoint, "--format", "csv"]).output
     assert {line.rsplit(",", 1)[1] for line in mentions.splitlines()[1:]} == {"true", "false"}
+    query = ("SELECT ?a ?b ?c ?d ?n ?t WHERE { BIND(1.0 AS ?a) BIND(2.50 AS ?b) BIND(1.0E20 AS ?c) BIND(1.0E-7 AS ?d) "
+             "BIND(007 AS ?n) BIND(STRDT('1', xsd:boolean) AS ?t) }")
+    assert RemoteStore(endpoint, adhoc=True).select(query) == open_store(built_store).select(query)
 
 
 def test_a_cut_answer_is_one_line(endpoint, built_store):

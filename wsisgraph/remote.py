@@ -35,6 +35,7 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _INTEGERS = {_XSD + name for name in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                       "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong",
                                       "unsignedInt", "unsignedShort", "unsignedByte")}
+_DECIMALS = {_XSD + "decimal", _XSD + "double", _XSD + "float"}
 _URL = re.compile(r"https?://[^\s/]+", re.I)
 
 
@@ -276,7 +277,7 @@ def query_form(sparql: str) -> str:
 def canonical_term(term: dict) -> dict:
     """A result term as the embedded store writes it, whatever engine answered: `literal` (not the old
     `typed-literal`), no xsd:string datatype on plain strings, booleans as true/false (Virtuoso says 1/0), integers
-    without sign or leading zeros."""
+    without sign or leading zeros, decimals and doubles in positional notation without trailing zeros."""
     out = dict(term)
     if out.get("type") == "typed-literal":
         out["type"] = "literal"
@@ -289,7 +290,30 @@ def canonical_term(term: dict) -> dict:
         value = out.get("value", "").strip()
         if re.fullmatch(r"[+-]?\d+", value):
             out["value"] = str(int(value))
+    elif datatype in _DECIMALS:
+        out["value"] = _plain_number(out.get("value", ""), datatype)
     return out
+
+
+def _plain_number(value: str, datatype: str) -> str:
+    """A decimal or double as the embedded store writes it: positional notation, no trailing zeros
+    ("1.0" -> "1", "2.50" -> "2.5", "1.0E20" -> "100000000000000000000"); a double keeps its shortest
+    round-trip digits. Anything that does not parse is left as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    text = value.strip()
+    try:
+        if datatype == _XSD + "decimal":
+            number = Decimal(text)
+        else:
+            number = float(text)
+            if number != number or number in (float("inf"), float("-inf")):
+                return {"nan": "NaN", "inf": "INF", "-inf": "-INF"}[str(number)]
+            number = Decimal(repr(number))
+    except (InvalidOperation, ValueError):
+        return value
+    plain = format(number.normalize(), "f")
+    return plain[:-2] if plain.endswith(".0") else plain
 
 
 def canonical_results(data: dict) -> dict:
