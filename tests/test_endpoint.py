@@ -4,15 +4,10 @@ graph into it through the Graph Store Protocol, and check that every saved query
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -20,56 +15,18 @@ from click.testing import CliRunner
 from wsisgraph.cli import cli
 from wsisgraph.errors import StoreError
 from wsisgraph.query import get_query, list_queries, run_query
-from wsisgraph.store import RemoteStore, open_store, oxigraph_binary
+from wsisgraph.store import RemoteStore, open_store
+
+from servers import free_port, misbehaving, oxigraph, start, stop, wait_for
 
 HOSTILE = ['x" } ; DROP ALL ; #', "x' } } DROP ALL { {", '"""\n} DROP ALL #', "\\\" ) } DELETE WHERE { ?s ?p ?o } #"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
-    """Until the server answers a query (or the process dies, or time runs out)."""
-    deadline = time.monotonic() + seconds
-    probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read() if process.stderr else ''}")
-        try:
-            with urllib.request.urlopen(probe, timeout=2) as response:
-                response.read()
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise RuntimeError(f"{url}: no answer within {seconds} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
 def server():
     """An empty, writable Oxigraph server on a free port; always stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="wsisgraph-oxigraph-") as location:
-        port = free_port()
-        process = subprocess.Popen([oxigraph_binary(), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
-                                    "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/query", process)
-            yield base
-        finally:
-            stop(process)
+    with oxigraph() as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -203,8 +160,7 @@ def _no_exec(*args):
 
 def test_serve_is_read_only_and_answers_like_the_store(built_store, server, monkeypatch):
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "wsisgraph", "serve", "--store", str(built_store),
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = start([sys.executable, "-m", "wsisgraph", "serve", "--store", str(built_store), "--port", str(port)])
     try:
         endpoint = f"http://127.0.0.1:{port}/query"
         wait_for(endpoint, process)
@@ -230,3 +186,113 @@ def test_serve_needs_a_store(tmp_path, monkeypatch):
     monkeypatch.setattr("os.execv", _no_exec)
     result = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such store" in result.output
+
+
+# -- a server whose default graph is not the union of its named graphs, or that holds no wsisgraph graph ---------
+
+@pytest.fixture(scope="module")
+def apart(built_store) -> str:
+    """An Oxigraph server started WITHOUT --union-default-graph, holding the seeds' graph; its query URL."""
+    with oxigraph(union=False) as base:
+        result = CliRunner().invoke(cli, ["push", "--store", str(built_store), "--to", base + "/store", "-q"])
+        assert result.exit_code == 0, result.output
+        yield base + "/query"
+
+
+@pytest.mark.parametrize("args", [["query", "respondents"], ["query", "who-raises", "-p", "concept=C7"],
+                                  ["sparql", "SELECT ?s WHERE { ?d wsis:fileName ?s }"],
+                                  ["network", "stats", "co-mention"]])
+def test_a_default_graph_apart_from_the_named_graphs_is_one_line(apart, args):
+    # the data is there, in named graphs: without the check every query would answer nothing, silently
+    assert RemoteStore(apart, adhoc=True).select("ASK { GRAPH ?g { ?d a wsis:Document } }")["boolean"]
+    result = CliRunner().invoke(cli, [*args, "--endpoint", apart])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1 and result.output.startswith(f"Error: {apart}: the server's default graph")
+    assert "--union-default-graph" in result.output and "unionDefaultGraph" in result.output
+
+
+def test_an_endpoint_without_a_wsisgraph_graph(server):
+    with oxigraph() as empty:
+        result = CliRunner().invoke(cli, ["query", "respondents", "--endpoint", empty + "/query"])
+        assert result.exit_code == 2 and "holds no wsisgraph graph" in result.output, result.output
+        assert "wsisgraph push" in result.output and result.output.count("\n") == 1
+        # ad hoc SPARQL may explore any endpoint
+        result = CliRunner().invoke(cli, ["sparql", "ASK { ?s ?p ?o }", "--endpoint", empty + "/query"])
+        assert result.exit_code == 0 and result.output == "false\n", result.output
+
+
+# -- results from their RDF terms -------------------------------------------------------------------------------
+
+def test_terms_are_canonical_whatever_the_engine():
+    from wsisgraph.remote import canonical_results
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    virtuoso_like = {"head": {"link": [], "vars": ["b", "n", "s", "l", "u"]},
+                     "results": {"distinct": False, "ordered": True, "bindings": [
+                         {"b": {"type": "typed-literal", "datatype": xsd + "boolean", "value": "1"},
+                          "n": {"type": "typed-literal", "datatype": xsd + "integer", "value": "+007"},
+                          "s": {"type": "typed-literal", "datatype": xsd + "string", "value": "C7"},
+                          "l": {"type": "literal", "xml:lang": "en", "value": "ICT"},
+                          "u": {"type": "uri", "value": "http://example.org/x"},
+                          "d": {"type": "typed-literal", "datatype": xsd + "double", "value": "1.0E20"},
+                          "m": {"type": "typed-literal", "datatype": xsd + "decimal", "value": "2.50"}},
+                         {"b": {"type": "typed-literal", "datatype": xsd + "boolean", "value": "0"}}]}}
+    results = canonical_results(virtuoso_like)
+    assert results["head"] == {"vars": ["b", "n", "s", "l", "u"]}
+    first, second = results["results"]["bindings"]
+    assert first["b"] == {"type": "literal", "datatype": xsd + "boolean", "value": "true"}
+    assert second["b"]["value"] == "false"
+    assert first["n"] == {"type": "literal", "datatype": xsd + "integer", "value": "7"}
+    assert first["s"] == {"type": "literal", "value": "C7"}
+    assert first["l"] == {"type": "literal", "xml:lang": "en", "value": "ICT"}
+    assert first["d"]["value"] == "100000000000000000000" and first["m"]["value"] == "2.5"  # as pyoxigraph writes
+    assert canonical_results({"head": {}, "boolean": 1}) == {"head": {}, "boolean": True}
+
+
+def test_numbers_from_a_server_read_as_the_embedded_store_writes_them(pushed, built_store):
+    query = ("SELECT ?a ?b ?c ?d ?e WHERE { BIND(1.0 AS ?a) BIND(2.50 AS ?b) BIND(1.0E20 AS ?c) BIND(1.0E-7 AS ?d) "
+             "BIND(0.1E0 + 0.2E0 AS ?e) }")
+    assert RemoteStore(pushed).select(query) == open_store(built_store).select(query)
+
+
+# -- remote waits and answers (issue 15 §6) ----------------------------------------------------------------------
+
+def _one_line_error(args, env, fragment, seconds):
+    began = time.monotonic()
+    result = CliRunner().invoke(cli, args, env=env)
+    took = time.monotonic() - began
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("Error: http://127.0.0.1:") and result.output.count("\n") == 1, result.output
+    assert fragment in result.output, result.output
+    assert took < seconds, f"{args[0]} took {took:.1f} s"
+
+
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_a_dripping_server_hits_the_total_deadline(built_store, command):
+    with misbehaving("drip") as base:
+        args = ["query", "respondents", "--endpoint", base + "/query"] if command == "query" else \
+            ["push", "--store", str(built_store), "--to", base + "/store", "-q"]
+        # each byte comes well within any per-read timeout; only a total deadline ends this
+        _one_line_error(args, {"WSISGRAPH_REMOTE_TIMEOUT": "1.5"}, "no complete answer within 1.5 s", 10)
+
+
+@pytest.mark.parametrize("command", ["query", "push"])
+def test_an_endless_answer_hits_the_size_limit(built_store, command):
+    with misbehaving("endless") as base:
+        args = ["query", "respondents", "--endpoint", base + "/query"] if command == "query" else \
+            ["push", "--store", str(built_store), "--to", base + "/store", "-q"]
+        _one_line_error(args, {"WSISGRAPH_REMOTE_MAX_MB": "2"}, "the answer is larger than 2 MB", 30)
+
+
+def test_an_endpoint_answering_html_is_one_line():
+    with misbehaving("html") as base:
+        _one_line_error(["query", "respondents", "--endpoint", base + "/"], {},
+                        "answered text/html, not SPARQL JSON results", 10)
+        _one_line_error(["sparql", "ASK {}", "--endpoint", base + "/"], {}, "answered text/html", 10)
+
+
+@pytest.mark.parametrize("name, value", [("WSISGRAPH_REMOTE_TIMEOUT", "soon"), ("WSISGRAPH_REMOTE_MAX_MB", "-1")])
+def test_bad_remote_limits_are_one_line(name, value):
+    result = CliRunner().invoke(cli, ["query", "respondents", "--endpoint", "http://127.0.0.1:9/query"],
+                                env={name: value})
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output

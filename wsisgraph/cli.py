@@ -163,11 +163,11 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def _open(store_path, endpoint):
+def _open(store_path, endpoint, *, adhoc: bool = False):
     if endpoint:
-        from .store import RemoteStore
+        from .remote import RemoteStore
 
-        return RemoteStore(endpoint)
+        return RemoteStore(endpoint, adhoc=adhoc)
     if store_path is None:
         raise click.UsageError("give --store PATH (or --endpoint URL)")
     from .store import open_store
@@ -229,7 +229,7 @@ def sparql(sparql_text, sparql_file, store_path, endpoint, fmt):
         raise click.UsageError("give the query as an argument or with -f FILE, not both")
     text = sparql_file.read_text(encoding="utf-8") if sparql_file else sparql_text
     check_read_only(text, str(sparql_file or "query"))
-    results = _open(store_path, endpoint).select(text)
+    results = _open(store_path, endpoint, adhoc=True).select(text)
     click.echo(format_results(results, fmt), nl=False)
 
 
@@ -339,6 +339,44 @@ def serve(store_path, port, writable):
     sys.stderr.flush()
     sys.stdout.flush()
     os.execv(command[0], command)  # the server replaces this process: signals reach it, nothing is left behind
+
+
+@cli.command()
+@click.option("--store", "store_path", type=click.Path(path_type=Path), help="The store to serve.")
+@click.option("--endpoint", default=None, help="A SPARQL 1.1 query endpoint URL instead of a local store.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
+@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a query may run; past that it is stopped and the answer is 504.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Queries run at the same time (worker processes on a store).")
+@click.option("--quiet", "-q", is_flag=True, help="No line per request on stderr.")
+def api(store_path, endpoint, host, port, timeout, workers, quiet):
+    """Serve every saved query as a read-only web API until stopped (Ctrl-C).
+
+    GET /api/NAME?param=value answers SPARQL JSON, CSV, TSV or an HTML table (?format= or the Accept header);
+    /openapi.json describes the API (OpenAPI 3.1); / is its docs page.
+
+    \b
+    wsisgraph api --store build/store --port 8000
+    """
+    import uvicorn
+
+    from .api import LOG_CONFIG, create_app
+    from .remote import check_port
+
+    if bool(store_path) == bool(endpoint):
+        raise click.UsageError("give --store PATH or --endpoint URL (one of them)")
+    check_port(host, port)
+    app = create_app(store_path, endpoint, timeout=timeout, workers=workers)
+    info = app.state.info
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"serving {len(info.queries)} saved queries from {info.source} at http://{shown}:{port}/ "
+               f"(docs; /api/NAME, /openapi.json); Ctrl-C stops", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}, not only on this machine: whoever reaches it can query", err=True)
+    uvicorn.run(app, host=host, port=port, log_config=LOG_CONFIG, log_level=None, access_log=not quiet,
+                timeout_graceful_shutdown=5)
 
 
 @cli.command()

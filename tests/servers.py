@@ -1,0 +1,216 @@
+"""Real servers for the tests, each on a free 127.0.0.1 port and each ended with its test: the Oxigraph server (with
+or without --union-default-graph), Virtuoso 7 (a throwaway database and a generated virtuoso.ini), `wsisgraph api`,
+and a misbehaving HTTP server that drips its answer or never ends it. Every process is started with
+PR_SET_PDEATHSIG, so it dies with the test process even when that is killed."""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from wsisgraph.store import oxigraph_binary
+
+PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def start(command: list[str], **kwargs) -> subprocess.Popen:
+    """A child process that is killed when this (test) process dies, however it dies."""
+    kwargs.setdefault("stdout", subprocess.DEVNULL)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(command, preexec_fn=_die_with_parent, text=True, **kwargs)
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
+    """Until the server answers a query (or the process dies, or time runs out)."""
+    deadline = time.monotonic() + seconds
+    probe = url + "?" + urllib.parse.urlencode({"query": "ASK {}"}) if url.endswith(("/query", "/sparql")) else url
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: "
+                               f"{process.stderr.read() if process.stderr else ''}")
+        try:
+            with urllib.request.urlopen(probe, timeout=2) as response:
+                response.read()
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise RuntimeError(f"{url}: no answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stderr:
+        process.stderr.close()
+
+
+@contextmanager
+def oxigraph(union: bool = True) -> Iterator[str]:
+    """An empty, writable Oxigraph server; its base URL (/query, /store)."""
+    with tempfile.TemporaryDirectory(prefix="wsisgraph-oxigraph-") as location:
+        port = free_port()
+        process = start([oxigraph_binary(), "serve", "--location", location, "--bind", f"127.0.0.1:{port}",
+                         *(["--union-default-graph"] if union else [])])
+        try:
+            wait_for(f"http://127.0.0.1:{port}/query", process)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop(process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+DirsAllowed = .
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerThreads = 4
+MaxClientConnections = 4
+[SPARQL]
+ResultSetMaxRows = {max_rows}
+MaxQueryExecutionTime = 120
+"""
+
+
+def virtuoso_binary() -> str:
+    """Debian's virtuoso-t; skipped where it is missing, except in CI (.ci/run installs it), where it fails."""
+    found = shutil.which("virtuoso-t")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("virtuoso-t is missing: .ci/run installs the virtuoso-opensource package")
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
+    return found
+
+
+@contextmanager
+def virtuoso(max_rows: int = 1000000) -> Iterator[str]:
+    """A Virtuoso 7 server on a throwaway database (user dba, password dba); its base URL (/sparql,
+    /sparql-graph-crud-auth). `max_rows` is its ResultSetMaxRows (Debian's own virtuoso.ini says 10000)."""
+    binary = virtuoso_binary()
+    with tempfile.TemporaryDirectory(prefix="wsisgraph-virtuoso-") as folder:
+        http_port, sql_port = free_port(), free_port()
+        ini = Path(folder) / "virtuoso.ini"
+        ini.write_text(VIRTUOSO_INI.format(db=folder, sql_port=sql_port, http_port=http_port, max_rows=max_rows),
+                       encoding="utf-8")
+        process = start([binary, "-f", "-c", str(ini)], cwd=folder, stderr=subprocess.DEVNULL)
+        try:
+            wait_for(f"http://127.0.0.1:{http_port}/sparql", process, seconds=60)
+            yield f"http://127.0.0.1:{http_port}"
+        finally:
+            stop(process)
+
+
+@contextmanager
+def misbehaving(mode: str) -> Iterator[str]:
+    """An HTTP server that answers every request badly; its base URL. Modes: `drip` (a 200 whose headers and body
+    come one byte at a time), `ask-then-drip` (answers an ASK query true, drips anything else), `endless` (a 200
+    whose body never ends), `html` (a 200 with an HTML page).
+    Each connection stops by itself after 60 s; all stop when the block ends."""
+    done = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+
+    def answer(conn: socket.socket) -> None:
+        end = time.monotonic() + 60
+        try:
+            conn.settimeout(5)
+            request = b""
+            while b"\r\n\r\n" not in request and time.monotonic() < end:
+                request += conn.recv(65536)
+            head, _, body = request.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            while length and len(body) < int(length.group(1)) and time.monotonic() < end:
+                body += conn.recv(65536)
+            if mode == "ask-then-drip" and b"ASK" in urllib.parse.unquote_plus(body.decode("latin-1")).encode():
+                answer = b'{"head":{},"boolean":true}'
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n"
+                             b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
+                return
+            if mode == "html":
+                page = b"<!DOCTYPE html><html><body><h1>Welcome</h1><p>This is a web page.</p></body></html>"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                             b"Connection: close\r\n\r\n%s" % (len(page), page))
+                return
+            if mode in ("drip", "ask-then-drip"):
+                for byte in b'HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n{"head":':
+                    if done.is_set() or time.monotonic() > end:
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.05)
+                while not done.is_set() and time.monotonic() < end:
+                    conn.sendall(b" ")
+                    time.sleep(0.05)
+            if mode == "endless":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\n\r\n"
+                             b'{"head":{"vars":["x"]},"results":{"bindings":[')
+                row = b'{"x":{"type":"literal","value":"' + b"x" * 1000 + b'"}},'
+                while not done.is_set() and time.monotonic() < end:
+                    conn.sendall(row * 64)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        done.set()
+        thread.join(5)
+        listener.close()
