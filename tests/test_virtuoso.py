@@ -12,10 +12,7 @@ from wsisgraph.store import RemoteStore, open_store
 
 from servers import virtuoso
 
-# Virtuoso 7.2.5 drops a FILTER NOT EXISTS that stands in a group of BINDs only, so the first branch of
-# matrix-divergence ("no-matrix") comes back although the Matrix is loaded; the fix is a query rewrite
-# (VALUES instead of the BINDs) left to the query's owner.
-KNOWN = {"matrix-divergence": "Virtuoso 7 ignores FILTER NOT EXISTS in a group of BINDs only: an extra no-matrix row"}
+KNOWN: dict[str, str] = {}  # saved queries known to differ on Virtuoso, with the reason
 
 
 MAX_ROWS = 5000  # more than any saved query answers on the seeds, fewer than the triples of the store
