@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pyoxigraph as ox
+from hypothesis import given, settings, strategies as st
+
 from conftest import FIXTURES, SEEDS
 from wsisgraph.extract import extract
 from wsisgraph.graph import fragment_iri, parse_fragment, to_quads
@@ -89,3 +92,13 @@ def test_topical_links_point_into_the_text(tmp_path):
     for r in rows:
         start, end = parse_fragment(r["target"]["value"])
         assert r["target"]["value"].startswith(r["doc"]["value"] + "/text#") and 0 <= start < end <= int(r["len"]["value"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))), st.sampled_from([None, "en", "fr"]))
+def test_any_text_survives_the_n_quads_writer(text, lang):
+    from wsisgraph.graph import _lit
+
+    line = f"<https://e.org/s> <https://e.org/p> {_lit(text, lang)} <https://e.org/g> .\n".encode("utf-8")
+    (quad,) = ox.parse(line, format=ox.RdfFormat.N_QUADS)
+    assert quad.object.value == text and quad.object.language == lang

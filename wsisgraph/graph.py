@@ -1,4 +1,4 @@
-"""Stage 3: records into quads (pyoxigraph terms), one named graph per document.
+"""Stage 3: records into quads (N-Quads text for the bulk loader, or pyoxigraph terms), one named graph per document.
 
 IRIs come from stable keys, never counters: documents by file name, parts by their key in the document,
 mentions by offsets and concept, organizations by normalised name, concepts by notation. Building the same
@@ -57,8 +57,38 @@ WSIS_, OA_, PROV_, RDFS_, SCHEMA_, DCTERMS_, SKOS_, ORG_, RDF_ = (
 A = RDF_.type
 _XSD_INT = N(str(XSD.integer))
 _XSD_BOOL = N(str(XSD.boolean))
-_XSD_DECIMAL = N(str(XSD.decimal))
-_TEXT_PLAIN = ox.Literal("text/plain")
+
+
+class _TextTerms:
+    """IRIs of one namespace in N-Triples syntax (`<...>`), each made once."""
+
+    def __init__(self, namespace):
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> str:
+        term = f"<{self._namespace[name]}>"  # WSIS raises here on a term the ontology lacks
+        setattr(self, name, term)
+        return term
+
+
+WSIS_T, OA_T, PROV_T, RDFS_T, SCHEMA_T, DCTERMS_T, SKOS_T, ORG_T, RDF_T = (
+    _TextTerms(ns) for ns in (WSIS, OA, PROV, RDFS, SCHEMA, DCTERMS, SKOS, ORG, RDF))
+_A = RDF_T.type
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def _iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def _lit(value, lang: str | None = None) -> str:
+    """A literal in N-Triples syntax: booleans and integers typed, strings escaped."""
+    if isinstance(value, bool):
+        return f'"{"true" if value else "false"}"^^<{XSD.boolean}>'
+    if isinstance(value, int):
+        return f'"{value}"^^<{XSD.integer}>'
+    text = f'"{str(value).translate(_ESCAPES)}"'
+    return f"{text}@{lang}" if lang else text
 
 
 def lit(value, lang: str | None = None) -> ox.Literal:
@@ -119,8 +149,8 @@ def extraction_activity_iri(doc_iri: str) -> str:
 AGENT_IRI_PATH = f"agent/wsisgraph-{__version__}"
 
 _PART_CLASS = {
-    "question": WSIS_.Question, "answer": WSIS_.Answer, "field": WSIS_.Answer,
-    "title": WSIS_.Section, "excerpt": WSIS_.Section, "section": WSIS_.Section, "header": WSIS_.Section,
+    "question": WSIS_T.Question, "answer": WSIS_T.Answer, "field": WSIS_T.Answer,
+    "title": WSIS_T.Section, "excerpt": WSIS_T.Section, "section": WSIS_T.Section, "header": WSIS_T.Section,
 }
 
 
@@ -129,122 +159,126 @@ def _reported(concept) -> str:
     return concept.broader or concept.iri
 
 
-def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
-    """Every quad a document contributes, in its own named graph (named by the document's IRI)."""
+def _nquads(ex: Extraction, base: str) -> Iterator[str]:
+    """Every quad a document contributes, in its own named graph (named by the document's IRI), as N-Quads lines.
+
+    Written as text, not as pyoxigraph Quads: building ~600 Quad objects and serialising them was half the
+    extraction cost of a document, while the store's bulk loader reads N-Quads bytes anyway. Every IRI is minted
+    here from safe parts (percent-encoded names, notations, keys) except page links, which are checked."""
     doc, parsed = ex.document, ex.parsed
     doc_iri = document_iri(doc.name, base)
-    d = N(doc_iri)
+    d = _iri(doc_iri)
     g = d
-    activity = N(extraction_activity_iri(doc_iri))
+    activity = _iri(extraction_activity_iri(doc_iri))
 
     def q(s, p, o):
-        return ox.Quad(s, p, o, g)
+        return f"{s} {p} {o} {g} .\n"
 
-    yield q(d, A, WSIS_.Document)
+    yield q(d, _A, WSIS_T.Document)
     if ex.respondent is not None:  # a questionnaire with no respondent fields at all is a plain document
-        yield q(d, A, WSIS_.Response)
-    yield q(d, WSIS_.fileName, lit(doc.name))
-    yield q(d, WSIS_.contentHash, lit(doc.sha256))
-    yield q(d, WSIS_.documentKind, lit(doc.kind))
+        yield q(d, _A, WSIS_T.Response)
+    yield q(d, WSIS_T.fileName, _lit(doc.name))
+    yield q(d, WSIS_T.contentHash, _lit(doc.sha256))
+    yield q(d, WSIS_T.documentKind, _lit(doc.kind))
     if doc.format:  # text extracted from a PDF or DOCX: the offsets point into that text, not into the file
-        yield q(d, DCTERMS_.format, lit(MEDIA_TYPES[doc.format]))
-    yield q(d, WSIS_.textLength, lit(len(parsed.text)))
+        yield q(d, DCTERMS_T.format, _lit(MEDIA_TYPES[doc.format]))
+    yield q(d, WSIS_T.textLength, _lit(len(parsed.text)))
     # counted here once, so that listing documents does not count every mention of the corpus (the documents query)
-    yield q(d, WSIS_.mentionCount, lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions})))
-    yield q(d, WSIS_.conceptCount, lit(len({m.concept.iri for m in ex.mentions})))
+    yield q(d, WSIS_T.mentionCount, _lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions})))
+    yield q(d, WSIS_T.conceptCount, _lit(len({m.concept.iri for m in ex.mentions})))
     if parsed.title:
-        yield q(d, DCTERMS_.title, lit(parsed.title))
+        yield q(d, DCTERMS_T.title, _lit(parsed.title))
     if parsed.identifier:
-        yield q(d, DCTERMS_.identifier, lit(parsed.identifier))
+        yield q(d, DCTERMS_T.identifier, _lit(parsed.identifier))
     if parsed.date:
-        yield q(d, DCTERMS_.date, lit(parsed.date))
-    yield q(d, PROV_.wasGeneratedBy, activity)
-    yield q(activity, A, PROV_.Activity)
-    yield q(activity, PROV_.wasAssociatedWith, N(base + AGENT_IRI_PATH))
-    yield q(activity, RDFS_.label, lit(f"wsisgraph {__version__} extraction of {doc.name}"))
+        yield q(d, DCTERMS_T.date, _lit(parsed.date))
+    yield q(d, PROV_T.wasGeneratedBy, activity)
+    yield q(activity, _A, PROV_T.Activity)
+    yield q(activity, PROV_T.wasAssociatedWith, _iri(base + AGENT_IRI_PATH))
+    yield q(activity, RDFS_T.label, _lit(f"wsisgraph {__version__} extraction of {doc.name}"))
 
     for page in parsed.pages:
-        p = N(f"{doc_iri}/{page.key}")
-        yield q(p, A, WSIS_.WebPage)
-        yield q(p, DCTERMS_.isPartOf, d)
+        p = _iri(f"{doc_iri}/{page.key}")
+        yield q(p, _A, WSIS_T.WebPage)
+        yield q(p, DCTERMS_T.isPartOf, d)
         if page.title:
-            yield q(p, DCTERMS_.title, lit(page.title))
+            yield q(p, DCTERMS_T.title, _lit(page.title))
         if page.link:
             try:
-                yield q(p, SCHEMA_.url, ox.NamedNode(page.link))
+                yield q(p, SCHEMA_T.url, _iri(ox.NamedNode(page.link).value))
             except ValueError:  # not a valid IRI: keep it as text
-                yield q(p, SCHEMA_.url, lit(page.link))
+                yield q(p, SCHEMA_T.url, __lit(page.link))
         if page.wp_id is not None:
-            yield q(p, DCTERMS_.identifier, lit(str(page.wp_id)))
+            yield q(p, DCTERMS_T.identifier, _lit(str(page.wp_id)))
         if page.wp_type:
-            yield q(p, DCTERMS_.type, lit(page.wp_type))
+            yield q(p, DCTERMS_T.type, _lit(page.wp_type))
         if page.date:
-            yield q(p, DCTERMS_.created, lit(page.date))
+            yield q(p, DCTERMS_T.created, _lit(page.date))
         if page.modified:
-            yield q(p, DCTERMS_.modified, lit(page.modified))
+            yield q(p, DCTERMS_T.modified, _lit(page.modified))
         if page.excerpt:
-            yield q(p, DCTERMS_.abstract, lit(page.excerpt))
+            yield q(p, DCTERMS_T.abstract, _lit(page.excerpt))
 
     for part in parsed.parts:
-        p = N(f"{doc_iri}/{part.key}")
-        yield q(p, A, _PART_CLASS[part.kind])
-        yield q(p, DCTERMS_.isPartOf, N(f"{doc_iri}/{part.page}") if part.page else d)
-        yield q(p, SCHEMA_.text, lit(parsed.text[part.start:part.end]))
-        yield q(p, WSIS_.start, lit(part.start))
-        yield q(p, WSIS_.end, lit(part.end))
+        p = _iri(f"{doc_iri}/{part.key}")
+        yield q(p, _A, _PART_CLASS[part.kind])
+        yield q(p, DCTERMS_T.isPartOf, _iri(f"{doc_iri}/{part.page}") if part.page else d)
+        yield q(p, SCHEMA_T.text, _lit(parsed.text[part.start:part.end]))
+        yield q(p, WSIS_T.start, _lit(part.start))
+        yield q(p, WSIS_T.end, _lit(part.end))
         if part.number is not None:
-            yield q(p, SCHEMA_.position, lit(part.number))
+            yield q(p, SCHEMA_T.position, _lit(part.number))
         if part.heading:
-            yield q(p, WSIS_.sectionTitle, lit(part.heading))
+            yield q(p, WSIS_T.sectionTitle, _lit(part.heading))
         if part.question:
-            yield q(N(f"{doc_iri}/{part.question}"), SCHEMA_.suggestedAnswer, p)
-            yield q(p, SCHEMA_.parentItem, N(f"{doc_iri}/{part.question}"))
+            yield q(_iri(f"{doc_iri}/{part.question}"), SCHEMA_T.suggestedAnswer, p)
+            yield q(p, SCHEMA_T.parentItem, _iri(f"{doc_iri}/{part.question}"))
 
     if ex.respondent is not None:
         r = ex.respondent
-        org = N(r.org_iri or f"{doc_iri}/respondent")
-        yield q(d, WSIS_.respondent, org)
-        yield q(org, A, ORG_.Organization)
+        org = _iri(r.org_iri or f"{doc_iri}/respondent")
+        yield q(d, WSIS_T.respondent, org)
+        yield q(org, _A, ORG_T.Organization)
         if r.name:
-            yield q(d, WSIS_.respondentName, lit(r.name))
+            yield q(d, WSIS_T.respondentName, _lit(r.name))
             if r.reference_org is None:
-                yield q(org, SKOS_.prefLabel, lit(r.name))
+                yield q(org, SKOS_T.prefLabel, _lit(r.name))
         if r.type_as_written:
-            yield q(d, WSIS_.organizationTypeAsWritten, lit(r.type_as_written))
+            yield q(d, WSIS_T.organizationTypeAsWritten, _lit(r.type_as_written))
         if r.stakeholder_type:
-            yield q(org, ORG_.classification, N(f"{base}stakeholder-type/{r.stakeholder_type}"))
+            yield q(org, ORG_T.classification, _iri(f"{base}stakeholder-type/{r.stakeholder_type}"))
         if r.other_label:
-            yield q(org, WSIS_.otherTypeLabel, lit(r.other_label))
+            yield q(org, WSIS_T.otherTypeLabel, _lit(r.other_label))
         if r.country_as_written:
-            yield q(d, WSIS_.countryAsWritten, lit(r.country_as_written))
+            yield q(d, WSIS_T.countryAsWritten, _lit(r.country_as_written))
         if r.country:
-            yield q(org, DCTERMS_.spatial, N(f"{base}country/{r.country}"))
+            yield q(org, DCTERMS_T.spatial, _iri(f"{base}country/{r.country}"))
 
     # The extracted text, as one plain-text resource: mentions and evidence sentences point into it with
     # RFC 5147 fragment IRIs (`{document}/text#char=START,END`), which Web Annotation accepts as a target.
-    text = N(text_iri(doc_iri))
-    yield q(d, WSIS_.extractedText, text)
-    yield q(text, A, WSIS_.ExtractedText)
-    yield q(text, DCTERMS_.format, _TEXT_PLAIN)
-    yield q(text, RDF_.value, lit(parsed.text))
+    text = _iri(text_iri(doc_iri))
+    yield q(d, WSIS_T.extractedText, text)
+    yield q(text, _A, WSIS_T.ExtractedText)
+    yield q(text, DCTERMS_T.format, '"text/plain"')
+    yield q(text, RDF_T.value, _lit(parsed.text))
 
     # One annotation per concept the document names (two when the questionnaire's own wording names it too),
     # with one target per span: 3-4 quads an annotation and one a span, where a target node with a position
     # and a quote selector cost 15 quads a span. The part a span sits in follows from its offsets.
-    identifying = OA_.identifying
+    identifying = OA_T.identifying
     grouped: dict[tuple[str, bool], list] = {}
     for m in ex.mentions:
         grouped.setdefault((m.concept.iri, m.in_question), []).append(m)
     for (_, in_question), spans in grouped.items():
         concept = spans[0].concept
-        mn = ox.NamedNode(mention_iri(doc_iri, concept, in_question))
-        yield q(mn, A, WSIS_.Mention)
-        yield q(mn, OA_.motivatedBy, identifying)
-        yield q(mn, OA_.hasBody, N(concept.iri))
+        mn = _iri(mention_iri(doc_iri, concept, in_question))
+        yield q(mn, _A, WSIS_T.Mention)
+        yield q(mn, OA_T.motivatedBy, identifying)
+        yield q(mn, OA_T.hasBody, _iri(concept.iri))
         if in_question:  # absent means false: the respondent's (or the page's) own words
-            yield q(mn, WSIS_.inQuestionText, lit(True))
+            yield q(mn, WSIS_T.inQuestionText, _lit(True))
         for span in dict.fromkeys((m.start, m.end) for m in spans):
-            yield q(mn, OA_.hasTarget, ox.NamedNode(fragment_iri(doc_iri, *span)))
+            yield q(mn, OA_T.hasTarget, _iri(fragment_iri(doc_iri, *span)))
 
     # Summary links for fast queries: the document's dct:subject is every concept it names (as the contract
     # counts, question text included); a part's dct:subject is every concept named in it, for the parts that
@@ -253,32 +287,42 @@ def to_quads(ex: Extraction, base: str) -> Iterator[ox.Quad]:
     # a part's subjects hold both the concept named and the one it rolls up to. Topical links give the
     # document's schema:about, rolled up too.
     for iri in dict.fromkeys(_reported(m.concept) for m in ex.mentions):
-        yield q(d, DCTERMS_.subject, N(iri))
+        yield q(d, DCTERMS_T.subject, _iri(iri))
     own = [m for m in ex.mentions if m.part is not None and not m.in_question]
     for part_key, iri in dict.fromkeys([(m.part.key, m.concept.iri) for m in own]
                                        + [(m.part.key, _reported(m.concept)) for m in own]):
-        yield q(ox.NamedNode(f"{doc_iri}/{part_key}"), DCTERMS_.subject, N(iri))
+        yield q(_iri(f"{doc_iri}/{part_key}"), DCTERMS_T.subject, _iri(iri))
     for iri in dict.fromkeys(_reported(link.concept) for link in ex.topical
                              if getattr(link, "part_key", None) is None):
-        yield q(d, SCHEMA_.about, N(iri))
+        yield q(d, SCHEMA_T.about, _iri(iri))
 
     # A topical link: the document (or one answer or section: `part_key`) is about a concept it does not name.
     # Each evidence sentence is a target; the profile terms found in the sentences are listed once.
-    classifying = OA_.classifying
+    classifying = OA_T.classifying
     for link in ex.topical:
         part_key = getattr(link, "part_key", None)
-        ln = N(topical_iri(doc_iri, part_key, link.concept))
-        yield q(ln, A, WSIS_.TopicalLink)
-        yield q(ln, OA_.motivatedBy, classifying)
-        yield q(ln, OA_.hasBody, N(link.concept.iri))
-        yield q(ln, WSIS_.score, ox.Literal(f"{link.score:.1f}", datatype=_XSD_DECIMAL))
-        yield q(ln, WSIS_.method, lit(link.method))
+        ln = _iri(topical_iri(doc_iri, part_key, link.concept))
+        yield q(ln, _A, WSIS_T.TopicalLink)
+        yield q(ln, OA_T.motivatedBy, classifying)
+        yield q(ln, OA_T.hasBody, _iri(link.concept.iri))
+        yield q(ln, WSIS_T.score, f'"{link.score:.1f}"^^<{XSD.decimal}>')
+        yield q(ln, WSIS_T.method, _lit(link.method))
         if part_key is not None:
-            yield q(ln, WSIS_.inPart, N(f"{doc_iri}/{part_key}"))
+            yield q(ln, WSIS_T.inPart, _iri(f"{doc_iri}/{part_key}"))
         for sentence in link.evidence:
-            yield q(ln, OA_.hasTarget, ox.NamedNode(fragment_iri(doc_iri, sentence.start, sentence.end)))
+            yield q(ln, OA_T.hasTarget, _iri(fragment_iri(doc_iri, sentence.start, sentence.end)))
         for term in sorted({t for sentence in link.evidence for t in sentence.terms}):
-            yield q(ln, WSIS_.matchedTerm, lit(term))
+            yield q(ln, WSIS_T.matchedTerm, _lit(term))
+
+
+def to_nquads(ex: Extraction, base: str) -> bytes:
+    """The document's named graph as N-Quads, what the store's bulk loader reads."""
+    return "".join(_nquads(ex, base)).encode("utf-8")
+
+
+def to_quads(ex: Extraction, base: str) -> list[ox.Quad]:
+    """The document's named graph as pyoxigraph Quads."""
+    return list(ox.parse(to_nquads(ex, base), format=ox.RdfFormat.N_QUADS))
 
 
 # -- the ontology and the concept schemes ---------------------------------------------------------------------

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from .errors import DocumentError, InvalidGraph, QueryError, StoreError
 from .extract import extract
 from . import data_path
-from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_quads
+from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_nquads
 from .load import iter_paths, load_document
 from . import statistics
 from .namespaces import PREFIXES, base_iri
@@ -199,7 +199,7 @@ def _extract_one(task: tuple[str, str, str, str | None]) -> dict:
         ex = extract(doc, base, topical=topical)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
-    data = ox.serialize(to_quads(ex, base), format=ox.RdfFormat.N_QUADS)
+    data = to_nquads(ex, base)
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
             "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
