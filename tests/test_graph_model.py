@@ -102,3 +102,25 @@ def test_any_text_survives_the_n_quads_writer(text, lang):
     line = f"<https://e.org/s> <https://e.org/p> {_lit(text, lang)} <https://e.org/g> .\n".encode("utf-8")
     (quad,) = ox.parse(line, format=ox.RdfFormat.N_QUADS)
     assert quad.object.value == text and quad.object.language == lang
+
+
+def test_matrix_implied_links_are_what_the_matrix_and_the_named_action_lines_give(tmp_path):
+    """Recomputed independently with SPARQL over the stored mentions and the 119-row reference matrix."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in list(SEEDS.iterdir()) + list((FIXTURES / "docs").iterdir()) + list((FIXTURES / "topical").iterdir()):
+        (docs / path.name).write_bytes(path.read_bytes())
+    build([docs], tmp_path / "store", validate=False)
+    store = open_store(tmp_path / "store")
+    expected = {(r["doc"]["value"], r["sdg"]["value"]) for r in store.select("""
+        SELECT DISTINCT ?doc ?sdg WHERE {
+          GRAPH ?doc { ?mention a wsis:Mention ; oa:hasBody ?named . }
+          ?named a wsis:ActionLine .
+          ?row a wsis:MatrixLink ; wsis:actionLine ?line ; wsis:sdg ?sdg .
+          FILTER (?named = ?line || EXISTS { ?named skos:broader ?line })
+          FILTER NOT EXISTS { GRAPH ?doc { ?explicit a wsis:Mention ; oa:hasBody ?sdg . } }
+        }""")["results"]["bindings"]}
+    found = {(r["doc"]["value"], r["sdg"]["value"]) for r in store.select("""
+        SELECT ?doc ?sdg WHERE { GRAPH ?doc { ?link a wsis:MatrixImpliedLink ; oa:hasBody ?sdg } }""")[
+        "results"]["bindings"]}
+    assert expected and found == expected

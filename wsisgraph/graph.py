@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -20,7 +22,7 @@ from .errors import ReferenceDataError
 from .extract import Extraction
 from .load import MEDIA_TYPES
 from .namespaces import OA, ORG, PROV, RDF, RDFS, SCHEMA, SKOS, DCTERMS, XSD, WSIS
-from .schemes import CSV_SCHEMES, SCHEME_TITLES, Vocabulary
+from .schemes import CSV_SCHEMES, SCHEME_TITLES, Concept, Vocabulary
 
 _nodes: dict[str, ox.NamedNode] = {}
 _INTERN_LIMIT = 50_000
@@ -159,12 +161,14 @@ def _reported(concept) -> str:
     return concept.broader or concept.iri
 
 
-def _nquads(ex: Extraction, base: str) -> Iterator[str]:
+def _nquads(ex: Extraction, base: str, matrix: dict[str, list] | None = None) -> Iterator[str]:
     """Every quad a document contributes, in its own named graph (named by the document's IRI), as N-Quads lines.
 
     Written as text, not as pyoxigraph Quads: building ~600 Quad objects and serialising them was half the
     extraction cost of a document, while the store's bulk loader reads N-Quads bytes anyway. Every IRI is minted
-    here from safe parts (percent-encoded names, notations, keys) except page links, which are checked."""
+    here from safe parts (percent-encoded names, notations, keys) except page links, which are checked.
+    `matrix` (rows by Action Line IRI, `matrix_by_line`) gives the matrix-implied links; None: none."""
+    matrix = matrix or {}
     doc, parsed = ex.document, ex.parsed
     doc_iri = document_iri(doc.name, base)
     d = _iri(doc_iri)
@@ -280,6 +284,34 @@ def _nquads(ex: Extraction, base: str) -> Iterator[str]:
         for span in dict.fromkeys((m.start, m.end) for m in spans):
             yield q(mn, OA_T.hasTarget, _iri(fragment_iri(doc_iri, *span)))
 
+    # Matrix-implied links, the third kind of link: the document names an Action Line (or a C7 sub-line) and the
+    # WSIS-SDG Matrix links that line to an SDG the document does not name itself. Kept apart from mentions and
+    # topical links (oa:linking), derived from the matrix row and the mention; its targets are the mention's.
+    named = {m.concept.iri for m in ex.mentions}
+    implied: dict[str, dict[str, dict]] = {}
+    for (iri, in_question), spans in grouped.items():
+        concept = spans[0].concept
+        if concept.scheme != "actionline":
+            continue
+        for line in filter(None, (concept.iri, concept.broader)):
+            for row in matrix.get(line, ()):
+                if row.goal.iri in named:
+                    continue
+                link = implied.setdefault(row.goal.iri, {"goal": row.goal, "from": {}, "targets": {}})
+                link["from"][row.iri] = None
+                link["from"][mention_iri(doc_iri, concept, in_question)] = None
+                link["targets"].update(dict.fromkeys((m.start, m.end) for m in spans))
+    for link in implied.values():
+        ln = _iri(f"{doc_iri}/matrix-implied/{link['goal'].notation}")
+        yield q(ln, _A, WSIS_T.MatrixImpliedLink)
+        yield q(ln, OA_T.motivatedBy, OA_T.linking)
+        yield q(ln, OA_T.hasBody, _iri(link["goal"].iri))
+        yield q(ln, WSIS_T.method, _lit("wsis-sdg-matrix"))
+        for source in link["from"]:
+            yield q(ln, PROV_T.wasDerivedFrom, _iri(source))
+        for span in link["targets"]:
+            yield q(ln, OA_T.hasTarget, _iri(fragment_iri(doc_iri, *span)))
+
     # Summary links for fast queries: the document's dct:subject is every concept it names (as the contract
     # counts, question text included); a part's dct:subject is every concept named in it, for the parts that
     # are the author's own text (not the questionnaire's wording).
@@ -315,14 +347,14 @@ def _nquads(ex: Extraction, base: str) -> Iterator[str]:
             yield q(ln, WSIS_T.matchedTerm, _lit(term))
 
 
-def to_nquads(ex: Extraction, base: str) -> bytes:
+def to_nquads(ex: Extraction, base: str, matrix: dict[str, list] | None = None) -> bytes:
     """The document's named graph as N-Quads, what the store's bulk loader reads."""
-    return "".join(_nquads(ex, base)).encode("utf-8")
+    return "".join(_nquads(ex, base, matrix)).encode("utf-8")
 
 
-def to_quads(ex: Extraction, base: str) -> list[ox.Quad]:
+def to_quads(ex: Extraction, base: str, matrix: dict[str, list] | None = None) -> list[ox.Quad]:
     """The document's named graph as pyoxigraph Quads."""
-    return list(ox.parse(to_nquads(ex, base), format=ox.RdfFormat.N_QUADS))
+    return list(ox.parse(to_nquads(ex, base, matrix), format=ox.RdfFormat.N_QUADS))
 
 
 # -- the ontology and the concept schemes ---------------------------------------------------------------------
@@ -392,12 +424,19 @@ def scheme_quads(vocabulary: Vocabulary) -> Iterator[ox.Quad]:
 MATRIX_COLUMNS = ("action_line", "sdg", "targets", "source")
 
 
-def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[ox.Quad]:
-    """The matrix rows (Action Line - SDG, with targets) as `wsis:MatrixLink`s plus `skos:related`, in
-    graph/wsis-sdg-matrix. An empty matrix (the reference file holds only its header) yields nothing."""
+@dataclass(frozen=True)
+class MatrixRow:
+    iri: str  # {base}matrix/C7.4/3
+    action_line: Concept
+    goal: Concept
+    targets: tuple[Concept, ...]
+    source: str
+
+
+def read_matrix(vocabulary: Vocabulary, path: Path | None = None) -> list[MatrixRow]:
+    """The WSIS-SDG Matrix rows of a CSV (columns action_line, sdg, targets, source; targets separated by spaces,
+    commas or semicolons): the reference file, or a user's."""
     path = Path(path) if path else data_path("ontology", "reference", "wsis-sdg-matrix.csv")
-    base = vocabulary.base
-    g = matrix_graph(base)
     try:
         with path.open(encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
@@ -409,10 +448,7 @@ def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[o
         raise ReferenceDataError(f"{path}: cannot read ({err.strerror or err})") from None
     except UnicodeDecodeError:
         raise ReferenceDataError(f"{path}: not UTF-8 text; convert the file to UTF-8") from None
-
-    def q(s, p, o):
-        return ox.Quad(s, N(p), o, g)
-
+    out = []
     for line, row in enumerate(rows, start=2):
         al = vocabulary.get("actionline", (row["action_line"] or "").strip().upper())
         goal = vocabulary.get("sdg", (row["sdg"] or "").strip().lstrip("0"))
@@ -420,16 +456,44 @@ def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[o
             raise ReferenceDataError(
                 f"{path}:{line}: unknown Action Line {row['action_line']!r} or SDG {row['sdg']!r} "
                 "(expected C1..C11, C7.1..C7.8 and 1..17)")
-        link = N(f"{base}matrix/{al.notation}/{goal.notation}")
-        yield q(link, A, WSIS_.MatrixLink)
-        yield q(link, WSIS_.actionLine, N(al.iri))
-        yield q(link, WSIS_.sdg, N(goal.iri))
+        targets = []
         for target in re.split(r"[\s,;]+", row.get("targets") or ""):  # spaces, commas or semicolons
             if target:
                 found = vocabulary.get("sdg", target)
                 if found is None:
                     raise ReferenceDataError(f"{path}:{line}: unknown SDG target {target!r}")
-                yield q(link, WSIS_.target, N(found.iri))
-        if (row.get("source") or "").strip():
-            yield q(link, DCTERMS_.source, lit(row["source"].strip()))
-        yield q(N(al.iri), SKOS_.related, N(goal.iri))
+                targets.append(found)
+        out.append(MatrixRow(f"{vocabulary.base}matrix/{al.notation}/{goal.notation}", al, goal, tuple(targets),
+                             (row.get("source") or "").strip()))
+    return out
+
+
+@lru_cache(maxsize=4)
+def matrix_by_line(base: str, path: str | None = None) -> dict[str, list[MatrixRow]]:
+    """Matrix rows by Action Line IRI, read once per process (the extraction workers use it for each document)."""
+    from .schemes import load_vocabulary
+
+    by_line: dict[str, list[MatrixRow]] = {}
+    for row in read_matrix(load_vocabulary(base), Path(path) if path else None):
+        by_line.setdefault(row.action_line.iri, []).append(row)
+    return by_line
+
+
+def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[ox.Quad]:
+    """The matrix rows (Action Line - SDG, with targets) as `wsis:MatrixLink`s plus `skos:related`, in
+    graph/wsis-sdg-matrix. An empty matrix (the reference file holds only its header) yields nothing."""
+    g = matrix_graph(vocabulary.base)
+
+    def q(s, p, o):
+        return ox.Quad(s, N(p), o, g)
+
+    for row in read_matrix(vocabulary, path):
+        link = N(row.iri)
+        yield q(link, A, WSIS_.MatrixLink)
+        yield q(link, WSIS_.actionLine, N(row.action_line.iri))
+        yield q(link, WSIS_.sdg, N(row.goal.iri))
+        for target in row.targets:
+            yield q(link, WSIS_.target, N(target.iri))
+        if row.source:
+            yield q(link, DCTERMS_.source, lit(row.source))
+        yield q(N(row.action_line.iri), SKOS_.related, N(row.goal.iri))

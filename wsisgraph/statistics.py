@@ -163,104 +163,102 @@ def _pairs(numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 # -- the statistics graph --------------------------------------------------------------------------------------
+# Observations are written as N-Quads text (tens of thousands at a time on a large corpus: building pyoxigraph
+# Quads one by one took seconds).
 
 def _key(concept: Concept) -> str:
     return f"{concept.scheme}/{quote(concept.notation, safe='.-')}"
 
 
-def _int(value: int) -> ox.Literal:
-    return ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+_A = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_SPATIAL = "<http://purl.org/dc/terms/spatial>"
+_OBSERVATION = f"<{QB.Observation}>"
+_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
-_A = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_SPATIAL = ox.NamedNode("http://purl.org/dc/terms/spatial")
+def _t(name: str) -> str:
+    return f"<{WSIS[name]}>"
 
 
-def _term(name: str) -> ox.NamedNode:
-    return ox.NamedNode(str(WSIS[name]))
-
-
-def observations(totals: Totals, cells: dict[str, Iterable[tuple]] | None, base: str) \
-        -> Iterator[tuple[ox.NamedNode, list[ox.Quad]]]:
-    """(observation IRI, its quads) for the given cells of each table (every non-zero cell when `cells` is None).
-    A cell whose counts are all zero yields its IRI with no quads: the observation is to be removed."""
-    ix, t, g = totals.ix, totals.t, statistics_graph(base)
-    observation = ox.NamedNode(str(QB.Observation))
+def observations(totals: Totals, cells: dict[str, Iterable[tuple]] | None, base: str) -> Iterator[tuple[str, str]]:
+    """(observation IRI, its N-Quads lines) for the given cells of each table (every non-zero cell when `cells` is
+    None). A cell whose counts are all zero yields its IRI with no lines: the observation is to be removed."""
+    ix, t = totals.ix, totals.t
+    g = f"<{statistics_graph(base).value}>"
     concepts = ix.concepts
 
-    def q(s, p, o):
-        return ox.Quad(s, p, o, g)
+    def lines(s: str, kind: str, *pairs: tuple[str, str]) -> str:
+        out = [f"<{s}> {_A} {_OBSERVATION} {g} .\n", f"<{s}> {_A} {_t(kind)} {g} .\n"]
+        out += [f"<{s}> {p} {o} {g} .\n" for p, o in pairs]
+        return "".join(out)
 
-    def wanted(name: str, table: np.ndarray):
+    def number(n) -> str:
+        return f'"{int(n)}"^^<{_INTEGER}>'
+
+    def wanted(name: str, table: np.ndarray) -> list[tuple]:
         if cells is not None:
-            return cells.get(name, ())
-        return zip(*np.nonzero(table))
+            return [tuple(int(i) for i in cell) for cell in cells.get(name, ())]
+        return [tuple(cell) for cell in np.argwhere(table).tolist()]
 
-    def where(s, ty, co):
+    def where(ty: int, co: int) -> list[tuple[str, str]]:
         found = []
         if ty < len(ix.types):
-            found.append(q(s, _term("stakeholderType"), ox.NamedNode(f"{base}stakeholder-type/{ix.types[ty]}")))
+            found.append((_t("stakeholderType"), f"<{base}stakeholder-type/{ix.types[ty]}>"))
         if co < len(ix.countries):
-            found.append(q(s, _SPATIAL, ox.NamedNode(f"{base}country/{ix.countries[co]}")))
+            found.append((_SPATIAL, f"<{base}country/{ix.countries[co]}>"))
         return found
 
+    def dim(ty: int, co: int) -> str:
+        return (f"{ix.types[ty] if ty < len(ix.types) else 'any'}/"
+                f"{ix.countries[co] if co < len(ix.countries) else 'any'}")
+
     for ty, co in wanted("respondents", t["respondents"]):
-        type_key = ix.types[ty] if ty < len(ix.types) else "any"
-        country_key = ix.countries[co] if co < len(ix.countries) else "any"
-        s = ox.NamedNode(f"{base}statistics/respondents/{type_key}/{country_key}")
+        s = f"{base}statistics/respondents/{dim(ty, co)}"
         n = t["respondents"][ty, co]
-        yield s, ([q(s, _A, observation), q(s, _A, _term("RespondentCount")), q(s, _term("responses"), _int(n)),
-                   *where(s, ty, co)] if n else [])
+        yield s, lines(s, "RespondentCount", (_t("responses"), number(n)), *where(ty, co)) if n else ""
 
     for i, ty, co in wanted("responses", t["responses"]):
         c = concepts[i]
-        type_key = ix.types[ty] if ty < len(ix.types) else "any"
-        country_key = ix.countries[co] if co < len(ix.countries) else "any"
-        s = ox.NamedNode(f"{base}statistics/responses/{_key(c)}/{type_key}/{country_key}")
+        s = f"{base}statistics/responses/{_key(c)}/{dim(ty, co)}"
         n = t["responses"][i, ty, co]
-        yield s, ([q(s, _A, observation), q(s, _A, _term("ResponseCount")), q(s, _term("concept"), ox.NamedNode(c.iri)),
-                   q(s, _term("responses"), _int(n)), *where(s, ty, co)] if n else [])
+        yield s, lines(s, "ResponseCount", (_t("concept"), f"<{c.iri}>"), (_t("responses"), number(n)),
+                       *where(ty, co)) if n else ""
 
-    for (i,) in ((c if isinstance(c, tuple) else (c,)) for c in wanted("documents", t["documents"])):
+    for (i,) in wanted("documents", t["documents"]):
         c = concepts[i]
-        s = ox.NamedNode(f"{base}statistics/documents/{_key(c)}")
+        s = f"{base}statistics/documents/{_key(c)}"
         n = t["documents"][i]
-        yield s, ([q(s, _A, observation), q(s, _A, _term("DocumentCount")), q(s, _term("concept"), ox.NamedNode(c.iri)),
-                   q(s, _term("documents"), _int(n))] if n else [])
+        yield s, lines(s, "DocumentCount", (_t("concept"), f"<{c.iri}>"), (_t("documents"), number(n))) if n else ""
 
-    pair_cells = set(wanted("pair_documents", t["pair_documents"]))
-    if cells is None:
-        pair_cells |= set(zip(*np.nonzero(t["pair_places"])))
-    for i, j in sorted(pair_cells):
+    for i, j in wanted("pair_documents", t["pair_documents"]):
         a, b = concepts[i], concepts[j]
-        s = ox.NamedNode(f"{base}statistics/co-mention/{_key(a)}/{_key(b)}")
-        d, p, same = t["pair_documents"][i, j], t["pair_places"][i, j], t["pair_same_section"][i, j]
-        yield s, ([q(s, _A, observation), q(s, _A, _term("PairCount")),
-                   q(s, _term("firstConcept"), ox.NamedNode(a.iri)), q(s, _term("secondConcept"), ox.NamedNode(b.iri)),
-                   q(s, _term("documents"), _int(d)), q(s, _term("places"), _int(p)),
-                   q(s, _term("sameSectionDocuments"), _int(same))] if d else [])
+        s = f"{base}statistics/co-mention/{_key(a)}/{_key(b)}"
+        d = t["pair_documents"][i, j]
+        yield s, lines(s, "PairCount", (_t("firstConcept"), f"<{a.iri}>"), (_t("secondConcept"), f"<{b.iri}>"),
+                       (_t("documents"), number(d)), (_t("places"), number(t["pair_places"][i, j])),
+                       (_t("sameSectionDocuments"), number(t["pair_same_section"][i, j]))) if d else ""
 
     for i, j in wanted("al_sdg_documents", t["al_sdg_documents"]):
         line, goal = concepts[i], concepts[j]
-        s = ox.NamedNode(f"{base}statistics/al-sdg/{_key(line)}/{_key(goal)}")
-        d, e = t["al_sdg_documents"][i, j], t["al_sdg_explicit"][i, j]
-        yield s, ([q(s, _A, observation), q(s, _A, _term("ActionLineSDGCount")),
-                   q(s, _term("firstConcept"), ox.NamedNode(line.iri)), q(s, _term("secondConcept"), ox.NamedNode(goal.iri)),
-                   q(s, _term("documents"), _int(d)), q(s, _term("explicitDocuments"), _int(e))] if d else [])
+        s = f"{base}statistics/al-sdg/{_key(line)}/{_key(goal)}"
+        d = t["al_sdg_documents"][i, j]
+        yield s, lines(s, "ActionLineSDGCount", (_t("firstConcept"), f"<{line.iri}>"),
+                       (_t("secondConcept"), f"<{goal.iri}>"), (_t("documents"), number(d)),
+                       (_t("explicitDocuments"), number(t["al_sdg_explicit"][i, j]))) if d else ""
 
 
 def changed_cells(before: Totals, after: Totals) -> dict[str, list[tuple]]:
-    """The cells of each observation kind whose counts differ."""
+    """The cells of each observation kind whose counts differ (a pair whenever any of its three counts does)."""
     out: dict[str, list[tuple]] = {}
     for name in ("respondents", "responses", "documents"):
-        out[name] = list(zip(*np.nonzero(before.t[name] != after.t[name])))
+        out[name] = [tuple(c) for c in np.argwhere(before.t[name] != after.t[name]).tolist()]
     pairs = np.zeros_like(before.t["pair_documents"], dtype=bool)
     for name in ("pair_documents", "pair_places", "pair_same_section"):
         pairs |= before.t[name] != after.t[name]
-    out["pair_documents"] = list(zip(*np.nonzero(pairs)))
+    out["pair_documents"] = [tuple(c) for c in np.argwhere(pairs).tolist()]
     al_sdg = (before.t["al_sdg_documents"] != after.t["al_sdg_documents"]) | \
              (before.t["al_sdg_explicit"] != after.t["al_sdg_explicit"])
-    out["al_sdg_documents"] = list(zip(*np.nonzero(al_sdg)))
+    out["al_sdg_documents"] = [tuple(c) for c in np.argwhere(al_sdg).tolist()]
     return out
 
 
@@ -268,15 +266,17 @@ def write(store: ox.Store, before: Totals | None, after: Totals, base: str | Non
     """Bring the statistics graph of `store` from `before` (None: the graph is empty) to `after`; returns how many
     observations were written or removed."""
     base = base_iri(base)
-    g = statistics_graph(base)
     if before is None:
-        quads = [quad for _, qs in observations(after, None, base) for quad in qs]
-        store.bulk_extend(quads)
-        return len(quads)
-    touched = 0
-    for subject, quads in observations(after, changed_cells(before, after), base):
-        for old in list(store.quads_for_pattern(subject, None, None, g)):
+        text = [lines for _, lines in observations(after, None, base)]
+        store.bulk_load(input="".join(text).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        return len(text)
+    g = statistics_graph(base)
+    touched, added = 0, []
+    for subject, lines in observations(after, changed_cells(before, after), base):
+        for old in list(store.quads_for_pattern(ox.NamedNode(subject), None, None, g)):
             store.remove(old)
-        store.extend(quads)
+        added.append(lines)
         touched += 1
+    if added:
+        store.extend(ox.parse("".join(added).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     return touched

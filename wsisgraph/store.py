@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from .errors import DocumentError, InvalidGraph, QueryError, StoreError
 from .extract import extract
 from . import data_path
-from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_nquads
+from .graph import document_iri, matrix_by_line, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_nquads
 from .load import iter_paths, load_document
 from . import statistics
 from .namespaces import PREFIXES, base_iri
@@ -44,7 +44,7 @@ LOCK = ".lock"
 class BuildSummary:
     store: Path
     documents: int = 0
-    triples: int = 0  # of the reference graphs and the documents' graphs (matrix-implied links not counted)
+    triples: int = 0  # of the reference graphs and the documents' graphs
     mentions: Counter = field(default_factory=Counter)  # scheme -> (document, concept) pairs
     validated: bool = False
     validation_seconds: float = 0.0
@@ -191,15 +191,15 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None) -> s
     return digest.hexdigest()
 
 
-def _extract_one(task: tuple[str, str, str, str | None]) -> dict:
+def _extract_one(task: tuple[str, str, str, str | None, str | None]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error)."""
-    path, name, base, topical = task
+    path, name, base, topical, matrix = task
     try:
         doc = load_document(Path(path), name)
         ex = extract(doc, base, topical=topical)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
-    data = to_nquads(ex, base)
+    data = to_nquads(ex, base, matrix_by_line(base, matrix))
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
             "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
@@ -299,7 +299,7 @@ def build(
                     if on_document:
                         on_document(name, None)
                 else:
-                    tasks.append((str(path), name, base, topical))
+                    tasks.append((str(path), name, base, topical, str(matrix) if matrix else None))
             if previous:
                 ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
                 store = ox.Store(str(generation))
@@ -343,9 +343,6 @@ def build(
                 raise DocumentError(f"{', '.join(map(str, paths))}: none of the {len(files)} files is a document "
                                     "wsisgraph can read; see the messages above")
             statistics.write(store, before, totals, base)
-            if any(store.quads_for_pattern(None, None, None, matrix_graph(base))):
-                store.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
-                             prefixes=PREFIXES)
             for entry in documents.values():
                 for scheme, count in entry["mentions"].items():
                     summary.mentions[scheme] += count
