@@ -16,7 +16,7 @@ and prints one table: wsisgraph's rows next to the figures the benchmark's repos
 The benchmark is only a measure: nothing in wsisgraph's profiles comes from its snippets.
 
     pip install '.[bench]'
-    python bench/sdg_benchmark.py [--presets precise,balanced,broad] [--per-sdg balanced] [--no-validate]
+    python bench/sdg_benchmark.py [--presets precise,balanced,broad,none] [--per-sdg balanced] [--no-validate]
 """
 from __future__ import annotations
 
@@ -60,7 +60,10 @@ def sdgs_by_document(docs: Path, store: Path, preset: str, validate: bool) -> tu
     from wsisgraph.store import build, open_store
 
     started = time.perf_counter()
-    build([docs], store, topical_threshold=preset, validate=validate)
+    if preset == "none":  # explicit mentions only
+        build([docs], store, topical=None, validate=validate)
+    else:
+        build([docs], store, topical_threshold=preset, validate=validate)
     seconds = time.perf_counter() - started
     found: dict[str, set[int]] = {}
     for row in records(run_query(open_store(store), "mentions")):
@@ -88,8 +91,9 @@ def table(rows: list[tuple[str, str, float, float, float, str]]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--presets", default="precise,balanced,broad",
-                    help="comma-separated presets or numbers (default: precise,balanced,broad)")
+    ap.add_argument("--presets", default="precise,balanced,broad,none",
+                    help="comma-separated presets, numbers, or none for explicit mentions only "
+                         "(default: precise,balanced,broad,none)")
     ap.add_argument("--per-sdg", default="balanced", help="the preset whose per-SDG table is printed too")
     ap.add_argument("--no-validate", action="store_true", help="skip SHACL validation of each build")
     ap.add_argument("--workdir", type=Path, default=None, help="keep documents and stores here (default: a temp dir)")
@@ -105,7 +109,8 @@ def main() -> int:
             found, seconds = sdgs_by_document(work / "docs", work / f"store-{preset}", preset, not args.no_validate)
             stats = run_benchmark(found)
             average = stats.average
-            rows.append((f"**wsisgraph `{preset}`**", "keyword profiles", average.f1, average.precision,
+            kind = "explicit mentions only" if preset == "none" else "keyword profiles"
+            rows.append((f"**wsisgraph `{preset}`**", kind, average.f1, average.precision,
                          average.recall, "bench/sdg_benchmark.py"))
             results[preset] = {"f1": round(average.f1, 3), "precision": round(average.precision, 1),
                                "recall": round(average.recall, 1), "build_seconds": round(seconds, 1),

@@ -45,15 +45,20 @@ def main() -> int:
         table = done.stdout.strip()
         lines = table.splitlines()
         last = lines[-1].split()
-        about = {line.split()[0]: [float(x) for x in line.split()[4:7]] for line in lines if line.startswith("about-")}
+        about = {line.split()[0]: [float(x) for x in line.split()[1:7]] for line in lines if line.startswith("about-")}
+        tp, fp, fn = (sum(counts[i] for counts in about.values()) for i in range(3))
+        precision, recall = tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0
         results[name] = {"table": table, "seconds": round(time.perf_counter() - started, 1),
                          "explicit_f1": float(last[last.index("F1") + 1]), "topical_f1": float(last[-1]),
+                         "topical_precision": round(precision, 3), "topical_recall": round(recall, 3),
                          "about": about}
         print(f"== {name}  ({results[name]['seconds']} s)\n{table}\n")
     out = HERE / "results" / "topical.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    print(" | ".join(f"{m}: topical F1 {r['topical_f1']:.3f}" for m, r in results.items()))
+    for name, r in results.items():
+        print(f"{name:18} topical P {r['topical_precision']:.3f} R {r['topical_recall']:.3f} F1 {r['topical_f1']:.3f}"
+              f"   explicit F1 {r['explicit_f1']:.3f}")
     return 0
 
 
