@@ -74,12 +74,16 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
     if topical:
         from .topical import infer
 
+        # a named SDG target names its goal too, as the mentions query reports it: no topical link to the goal
+        named: set[str] = set()
         in_parts: dict[str, set[str]] = {}
         for m in result.mentions:
+            iris = {m.concept.iri, m.concept.broader} - {None}
+            named |= iris
             if m.part is not None:
-                in_parts.setdefault(m.part.key, set()).add(m.concept.iri)
-        result.topical = infer(parsed, {m.concept.iri for m in result.mentions}, base, method=topical,
-                               threshold=topical_threshold, named_in_parts=in_parts)
+                in_parts.setdefault(m.part.key, set()).update(iris)
+        result.topical = infer(parsed, named, base, method=topical, threshold=topical_threshold,
+                               named_in_parts=in_parts)
     if parsed.respondent is not None:
         result.respondent = resolve_respondent(parsed, result, vocabulary)
     return result
