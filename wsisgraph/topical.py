@@ -38,7 +38,7 @@ import ahocorasick
 
 from . import data_path
 from .errors import WsisgraphError
-from .gazetteer import _case_fits, fold
+from .gazetteer import _case_fits, fold, proper_name_spans
 from .readers import Parsed
 from .schemes import Concept, Vocabulary, load_vocabulary
 
@@ -259,44 +259,12 @@ def sentences(parsed: Parsed) -> list[Sentence]:
 
 # -- proper names --------------------------------------------------------------------------------------------
 
-#: Head nouns of institutions, instruments and events: a capitalised name holding one of them is a proper name.
-NAME_HEADS = {
-    "ministry", "ministries", "minister", "department", "institute", "institution", "observatory", "convention",
-    "plan", "agency", "commission", "council", "office", "authority", "bureau", "centre", "center", "programme",
-    "program", "fund", "foundation", "organization", "organisation", "association", "network", "alliance",
-    "initiative", "strategy", "act", "agenda", "forum", "summit", "conference", "award", "awards", "prize",
-    "university", "college", "academy", "bank", "society", "union", "federation", "corporation", "company",
-    "committee", "partnership", "platform", "project", "campaign", "coalition", "declaration", "framework",
-    "report", "index", "lab", "laboratory", "unit", "board", "court", "tribunal", "parliament", "assembly",
-    "panel", "facility", "trust", "secretariat", "directorate", "day", "week", "decade", "charter", "treaty",
-    "protocol", "accord", "observatories", "institutes", "cluster", "consortium", "hub", "group", "service",
-}
-_NAME_RUN = re.compile(
-    r"(?:[A-Z][\w'’&-]*|of|for|on|and|the|de|du|des|la|le|to|in|&)"
-    r"(?:[ \t]+(?:[A-Z][\w'’&-]*|of|for|on|and|the|de|du|des|la|le|to|in|&))+")
-_CONNECTORS = {"of", "for", "on", "and", "the", "de", "du", "des", "la", "le", "to", "in", "&"}
-
-
 def proper_names(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) of the names of institutions, plans, conventions and events in text[start:end]: runs of
-    capitalised words (with 'of', 'for', 'and' ... between them) that hold an institutional head noun
-    ('Ministry of Education', 'Gender Equality Observatory', 'Climate Action Plan')."""
-    out = []
-    for m in _NAME_RUN.finditer(text, start, len(text) if end is None else end):
-        words = m.group().split()
-        while words and words[-1].lower() in _CONNECTORS:  # 'Ministry of Health and' ends at Health
-            words.pop()
-        while words and words[0].lower() in _CONNECTORS and not words[0][:1].isupper():
-            words.pop(0)
-        capitals = [w for w in words if w[:1].isupper()]
-        if len(capitals) < 2 or not any(w.lower().strip("'’") in NAME_HEADS for w in capitals):
-            continue
-        if all(w.isupper() for w in capitals):
-            continue  # a heading in capitals ('CLIMATE ACTION PLAN' or 'AI FOR GOOD') is not a name by itself
-        first = m.group().find(words[0])
-        last = m.group().rfind(words[-1]) + len(words[-1])
-        out.append((m.start() + first, m.start() + last))
-    return out
+    """(start, end) of the names of institutions, plans, conventions and events in text[start:end] (the
+    gazetteer's `proper_name_spans`: 'Ministry of Education', 'Gender Equality Observatory', 'Climate Action
+    Plan'); the profile terms inside them name the institution, not its subject."""
+    end = len(text) if end is None else end
+    return [(start + a, start + b) for a, b in proper_name_spans(text[start:end])]
 
 
 # -- inference -----------------------------------------------------------------------------------------------
