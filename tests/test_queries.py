@@ -148,7 +148,9 @@ def test_formats(analyst_store, fmt):
 
 def test_mentions(analyst_store, records):
     expected = Counter({(name, m.concept.scheme, top(m.concept), "true")
-                        for name, ex in records.items() for m in ex.mentions})
+                        for name, ex in records.items() for m in ex.mentions}
+                       | {(name, link.concept.scheme, top(link.concept), "false")
+                          for name, ex in records.items() for link in ex.topical if link.part_key is None})
     assert as_set(run(analyst_store, "mentions"), "source", "scheme", "notation", "explicit") == expected
 
 

@@ -65,12 +65,15 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation of the new graph (faster; says so).")
-@click.option("--topical", type=click.Choice(["keywords", "bm25", "none"]), default="keywords", show_default=True,
+@click.option("--topical", type=click.Choice(["keywords", "none"]), default="keywords", show_default=True,
               envvar="WSISGRAPH_TOPICAL",
               help="How to infer the Action Lines and SDGs a document is about without naming them "
                    "($WSISGRAPH_TOPICAL).")
+@click.option("--topical-threshold", default="balanced", show_default=True, envvar="WSISGRAPH_TOPICAL_THRESHOLD",
+              help="The score a topical link needs: precise (4), balanced (3), broad (2) or a number; higher means "
+                   "fewer, surer links ($WSISGRAPH_TOPICAL_THRESHOLD).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, no_validate, topical, quiet):
+def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
@@ -98,7 +101,8 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, quiet):
 
     try:
         summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
-                              topical=None if topical == "none" else topical, on_start=on_start, on_document=on_document)
+                              topical=None if topical == "none" else topical, topical_threshold=topical_threshold,
+                              on_start=on_start, on_document=on_document)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)

@@ -51,9 +51,10 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
 
 
-def extract(doc: Document, base: str | None = None, topical: str | None = "keywords") -> Extraction:
-    """Parse the document, find its mentions, infer its topical links (`topical=None`: none) and resolve its
-    respondent."""
+def extract(doc: Document, base: str | None = None, topical: str | None = "keywords",
+            topical_threshold: str | float | None = None) -> Extraction:
+    """Parse the document, find its mentions, infer its topical links (`topical=None`: none; the threshold is a
+    number or a preset name, default `balanced`) and resolve its respondent."""
     vocabulary = load_vocabulary(base)
     parsed = reader_for(doc.kind)(doc)
     result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings))
@@ -73,7 +74,16 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
     if topical:
         from .topical import infer
 
-        result.topical = infer(parsed, {m.concept.iri for m in result.mentions}, base, method=topical)
+        # a named SDG target names its goal too, as the mentions query reports it: no topical link to the goal
+        named: set[str] = set()
+        in_parts: dict[str, set[str]] = {}
+        for m in result.mentions:
+            iris = {m.concept.iri, m.concept.broader} - {None}
+            named |= iris
+            if m.part is not None:
+                in_parts.setdefault(m.part.key, set()).update(iris)
+        result.topical = infer(parsed, named, base, method=topical, threshold=topical_threshold,
+                               named_in_parts=in_parts)
     if parsed.respondent is not None:
         result.respondent = resolve_respondent(parsed, result, vocabulary)
     return result

@@ -35,6 +35,7 @@ from .load import iter_paths, load_document
 from . import statistics
 from .namespaces import PREFIXES, base_iri
 from .schemes import load_vocabulary
+from .topical import threshold_value
 
 CURRENT = "current"
 LOCK = ".lock"
@@ -174,12 +175,13 @@ def _remove_old(folder: Path, keep: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _fingerprint(base: str, matrix: str | Path | None, topical: str | None) -> str:
+def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, threshold: float | None = None) -> str:
     """What a stored document graph depends on besides the document: code version, base IRI, topical method and
-    the reference data. A build whose fingerprint differs from the store's re-extracts every document."""
+    threshold, and the reference data. A build whose fingerprint differs from the store's re-extracts every
+    document."""
     from . import __version__
 
-    digest = hashlib.sha256(f"{__version__}|{base}|{topical}".encode())
+    digest = hashlib.sha256(f"{__version__}|{base}|{topical}|{threshold}".encode())
     for path in sorted(data_path("ontology").rglob("*")) + sorted(data_path("shapes").glob("*.ttl")):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
@@ -191,12 +193,12 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None) -> s
     return digest.hexdigest()
 
 
-def _extract_one(task: tuple[str, str, str, str | None, str | None]) -> dict:
+def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error)."""
-    path, name, base, topical, matrix = task
+    path, name, base, topical, threshold, matrix = task
     try:
         doc = load_document(Path(path), name)
-        ex = extract(doc, base, topical=topical)
+        ex = extract(doc, base, topical=topical, topical_threshold=threshold)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
     data = to_nquads(ex, base, matrix_by_line(base, matrix))
@@ -241,6 +243,7 @@ def build(
     strict: bool = False,
     validate: bool = True,
     topical: str | None = "keywords",
+    topical_threshold: str | float | None = None,
     workers: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[str, str | None], None] | None = None,
@@ -248,7 +251,8 @@ def build(
     """Build the graph of every document under `paths` and make it the store's current graph.
 
     Incremental: a document whose file name and content hash are those the current graph was built from (with the
-    same code, base IRI, topical method and reference data) keeps its named graph; changed and new documents are
+    same code, base IRI, topical method and threshold, and reference data) keeps its named graph; changed and new
+    documents are
     extracted (in `workers` processes, default one per CPU); documents no longer given leave the graph. The new
     graph is written beside the current one and switched to only when complete and valid.
 
@@ -257,6 +261,7 @@ def build(
     progress bar.
     """
     started = time.perf_counter()
+    threshold = threshold_value(topical_threshold) if topical else None  # a bad value fails before any work
     base = base_iri(base)
     folder = Path(store_path)
     files = list(iter_paths(paths))
@@ -267,7 +272,7 @@ def build(
     if on_start:
         on_start(len(files))
     _prepare(folder)
-    fingerprint = _fingerprint(base, matrix, topical)
+    fingerprint = _fingerprint(base, matrix, topical, threshold)
     with _locked(folder):
         current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
         manifest = _read_manifest(current)
@@ -299,7 +304,7 @@ def build(
                     if on_document:
                         on_document(name, None)
                 else:
-                    tasks.append((str(path), name, base, topical, str(matrix) if matrix else None))
+                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None))
             if previous:
                 ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
                 store = ox.Store(str(generation))

@@ -1,17 +1,21 @@
-"""The `bm25` topical method, kept for comparison with `keywords` (bench/topical.py): lexical profiles.
+"""The `bm25` topical method, kept out of the runtime for comparison with `keywords` (bench/topical.py).
 
-Each Action Line (C7 by sub-line) is profiled by its title and scope text, each SDG by its title, short title
+Lexical profiles: each Action Line (C7 by sub-line) is profiled by its title and scope text, each SDG by its title, short title
 and the texts of its targets (UN SDG KOS). Every sentence of the document is scored against the profiles with
 Okapi BM25 (rank_bm25); a sentence is on a subject when that profile scores highest and above THRESHOLD, and a
-document is about a subject when MIN_SENTENCES of its sentences are.
+document is about a subject when MIN_SENTENCES of its sentences are. Its links are document-level.
+
+Run as a script, it is the wsisgraph CLI with this method in place of `keywords`, so the project's scorer can
+build with it:  ../shared/eval/score --cli "python bench/topical_bm25.py"  (needs `pip install '.[bench]'`).
 """
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 
-from .schemes import load_vocabulary
-from .topical import TopicalLink, Sentence, sentences
+from wsisgraph.schemes import load_vocabulary
+from wsisgraph.topical import Sentence, TopicalLink, sentences
 
 METHOD = "bm25-v1"
 THRESHOLD = 8.0
@@ -50,7 +54,7 @@ def _profiles(base: str | None):
     return concepts, BM25Okapi(docs)
 
 
-def infer_bm25(parsed, named: set[str], base: str | None = None) -> list[TopicalLink]:
+def infer_bm25(parsed, named: set[str], base: str | None = None, **_) -> list[TopicalLink]:
     concepts, bm25 = _profiles(base)
     chosen: dict[int, list[tuple[Sentence, float]]] = {}
     for sentence in sentences(parsed):
@@ -69,3 +73,17 @@ def infer_bm25(parsed, named: set[str], base: str | None = None) -> list[Topical
         links.append(TopicalLink(concept, round(sum(score for _, score in found), 1), METHOD,
                                  [sentence for sentence, _ in found]))
     return sorted(links, key=lambda link: (link.concept.scheme, link.concept.notation))
+
+
+def main() -> int:
+    """The wsisgraph CLI, with `--topical keywords` inferring links with bm25."""
+    import wsisgraph.topical
+    from wsisgraph.cli import main as cli_main
+
+    wsisgraph.topical.infer = lambda parsed, named, base=None, method="keywords", **kw: infer_bm25(parsed, named, base)
+    cli_main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
