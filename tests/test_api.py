@@ -316,3 +316,12 @@ def test_a_rebuilt_store_is_served_without_a_restart(tmp_path, seed_dir):
         assert not gone_within(started), "left running after SIGKILL"
     finally:
         stop(process)
+
+
+def test_a_page_is_the_cli_page(api, built_store):
+    local = run_query(open_store(built_store), "mentions", limit=4, offset=3)
+    status, _, body = get(url(api, "mentions", format="json", limit="4", offset="3"))
+    assert status == 200 and normalized(json.loads(body)) == normalized(local)
+    assert len(local["results"]["bindings"]) == 4
+    status, _, body = get(url(api, "mentions", limit="-2"))
+    assert status == 400 and "limit" in json.loads(body)["error"]

@@ -416,3 +416,35 @@ def test_bad_parameters_are_one_line_errors(analyst_store, args, fragment):
 
 def test_queries_dir_holds_only_rq_files():
     assert all(p.suffix == ".rq" for p in queries_dir().iterdir() if p.is_file())
+
+
+def test_topical_links_lists_every_level(analyst_store, records):
+    expected = Counter()
+    for name, ex in records.items():
+        kinds = {p.key: p.kind for p in ex.parsed.parts}
+        for link in ex.topical:
+            level = "document" if link.part_key is None else ("answer" if kinds[link.part_key] == "answer"
+                                                               else "section")
+            expected[(name, level, link.concept.scheme, link.concept.notation, str(len(link.evidence)))] += 1
+    rows = run(analyst_store, "topical-links")
+    assert as_set(rows, "source", "level", "scheme", "notation", "sentences") == expected
+    assert {r["level"] for r in rows} >= {"document", "answer"}
+
+
+@pytest.mark.parametrize("name", ["mentions", "evidence", "documents"])
+def test_pages_are_slices_of_the_whole_listing(analyst_store, name):
+    whole = run(analyst_store, name)
+    size = max(1, len(whole) // 4)
+    assert len(whole) > size
+    pages = []
+    for offset in range(0, len(whole), size):
+        result = CliRunner().invoke(cli, ["query", name, "--store", str(analyst_store), "--format", "json",
+                                          "--limit", str(size), "--offset", str(offset)], obj={})
+        assert result.exit_code == 0, result.output
+        pages += [{k: v["value"] for k, v in b.items()} for b in json.loads(result.stdout)["results"]["bindings"]]
+    assert pages == [{k: v for k, v in row.items() if v is not None} for row in whole]
+
+
+def test_a_bad_page_is_a_one_line_error(analyst_store):
+    result = CliRunner().invoke(cli, ["query", "mentions", "--store", str(analyst_store), "--limit", "-1"], obj={})
+    assert result.exit_code == 2 and "limit" in result.output

@@ -43,7 +43,7 @@ _TYPES = {  # a header's parameter type -> JSON Schema
     "integer": {"type": "integer"},
     "iri": {"type": "string", "format": "iri"},
 }
-RESERVED = ("format",)  # query-string names the API itself takes
+RESERVED = ("format", "limit", "offset")  # query-string names the API itself takes
 LOG_CONFIG = {  # uvicorn's logs, all on stderr (uvicorn writes its access log to stdout by default)
     "version": 1,
     "disable_existing_loggers": False,
@@ -53,6 +53,15 @@ LOG_CONFIG = {  # uvicorn's logs, all on stderr (uvicorn writes its access log t
                 "uvicorn.error": {"level": "WARNING"},  # the CLI says itself where it serves
                 "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }
+
+
+def _whole(query: str, key: str, value: str | None) -> int | None:
+    """A paging parameter: a whole number >= 0, or absent."""
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ApiError(400, f"{query}: {key} must be a whole number >= 0, not {value!r}")
+    return int(value)
 
 
 class ApiError(Exception):
@@ -124,7 +133,8 @@ def openapi(queries: list[SavedQuery], *, source: str = "") -> dict:
             "summary": query.summary,
             "description": description,
             "tags": ["queries"],
-            "parameters": [_parameter(query, p) for p in query.params] + [{"$ref": "#/components/parameters/format"}],
+            "parameters": [_parameter(query, p) for p in query.params] + [
+                {"$ref": f"#/components/parameters/{name}"} for name in RESERVED],
             "responses": {
                 "200": {"description": f"The rows, columns {', '.join(columns)}.", "content": {
                     "application/sparql-results+json": {"schema": json_schema},
@@ -150,7 +160,13 @@ def openapi(queries: list[SavedQuery], *, source: str = "") -> dict:
             "parameters": {"format": {
                 "name": "format", "in": "query", "required": False,
                 "description": "The answer's format; without it the Accept header decides (SPARQL JSON if absent).",
-                "schema": {"type": "string", "enum": list(FORMATS)}}},
+                "schema": {"type": "string", "enum": list(FORMATS)}},
+                "limit": {"name": "limit", "in": "query", "required": False,
+                          "description": "At most this many rows: one page of a long listing, in the query's order.",
+                          "schema": {"type": "integer", "minimum": 0}},
+                "offset": {"name": "offset", "in": "query", "required": False,
+                           "description": "Skip this many rows first (with limit: the next page).",
+                           "schema": {"type": "integer", "minimum": 0}}},
             "schemas": {
                 "Term": {"type": "object", "required": ["type", "value"], "properties": {
                     "type": {"type": "string", "enum": ["uri", "literal", "bnode", "triple"]},
@@ -208,11 +224,11 @@ def _worker_main(store_path: str, conn) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        name, params = job
+        name, params, (limit, offset) = job
         try:
             if _resolve(Path(store_path)) != location:
                 location, store = opened()
-            conn.send(("ok", run_query(store, name, params), ""))
+            conn.send(("ok", run_query(store, name, params, limit=limit, offset=offset), ""))
         except WsisgraphError as err:
             conn.send(("error", type(err).__name__, str(err)))
         except Exception as err:  # noqa: BLE001 - reported to the client in one line, the worker goes on
@@ -293,7 +309,7 @@ class ProcessRunner:
             await anyio.to_thread.run_sync(worker.wait_ready, 120.0)
             self.idle.put_nowait(worker)
 
-    async def run(self, name: str, params: dict[str, str]) -> dict:
+    async def run(self, name: str, params: dict[str, str], page: tuple = (None, None)) -> dict:
         import anyio
         import asyncio
 
@@ -308,7 +324,7 @@ class ProcessRunner:
                 worker.stop()
                 worker.start()
             await anyio.to_thread.run_sync(worker.wait_ready, 120.0)
-            answer = await anyio.to_thread.run_sync(worker.ask, (name, params), deadline - time.monotonic())
+            answer = await anyio.to_thread.run_sync(worker.ask, (name, params, page), deadline - time.monotonic())
             if answer is None or answer[0] == "internal" and answer[1] == "WorkerDied":
                 worker.stop()
                 worker.start()  # opens the store while the next request waits for a worker
@@ -347,15 +363,17 @@ class EndpointRunner:
 
         self.limiter = anyio.CapacityLimiter(max(1, self.workers))
 
-    async def run(self, name: str, params: dict[str, str]) -> dict:
+    async def run(self, name: str, params: dict[str, str], page: tuple = (None, None)) -> dict:
+        import functools
+
         import anyio
 
         from .query import run_query
 
+        call = functools.partial(run_query, self.store, name, params, limit=page[0], offset=page[1])
         try:
             with anyio.fail_after(self.timeout):
-                return await anyio.to_thread.run_sync(run_query, self.store, name, params, limiter=self.limiter,
-                                                      abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(call, limiter=self.limiter, abandon_on_cancel=True)
         except TimeoutError:
             raise ApiError(504, f"{name}: the endpoint did not answer within {self.timeout:g} s") from None
         except QueryError as err:
@@ -458,13 +476,14 @@ def create_app(store: str | Path | None = None, endpoint: str | None = None, *, 
             given[key] = value
         fmt = given.pop("format", None)
         try:
+            page = tuple(_whole(name, key, given.pop(key, None)) for key in ("limit", "offset"))
             if fmt is None:
                 fmt = negotiate(request.headers.get("accept"))
             elif fmt not in FORMATS:
                 raise ApiError(400, f"{fmt!r}: not a format; choose one of {', '.join(FORMATS)}")
             bind_params(query, given)  # an unknown parameter or a bad value fails before any worker is asked
             began = time.perf_counter()
-            results = await runner.run(name, given)
+            results = await runner.run(name, given, page)
             took = time.perf_counter() - began
         except ApiError as err:
             return error(err.status, err.message)

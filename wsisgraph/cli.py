@@ -188,11 +188,14 @@ def _open(store_path, endpoint, *, adhoc: bool = False):
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @click.option("--list", "list_only", is_flag=True, help="List the saved queries with their summaries.")
 @click.option("--help-query", is_flag=True, help="Show the query's header: what it answers, its parameters and columns.")
-def query(name, store_path, endpoint, fmt, params, list_only, help_query):
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="At most this many rows (a page).")
+@click.option("--offset", type=click.IntRange(min=0), default=None, help="Skip this many rows first.")
+def query(name, store_path, endpoint, fmt, params, list_only, help_query, limit, offset):
     """Run the saved query NAME (a file queries/NAME.rq) and print its results.
 
     \b
     wsisgraph query mentions --store build/store --format json
+    wsisgraph query evidence --store build/store -p concept=C7 --limit 50 --offset 100
     wsisgraph query --list
     """
     from .query import format_results, get_query, list_queries, run_query
@@ -209,7 +212,7 @@ def query(name, store_path, endpoint, fmt, params, list_only, help_query):
         click.echo(get_query(name).header())
         return
     get_query(name)  # an unknown query fails before any store is opened
-    results = run_query(_open(store_path, endpoint), name, _parse_params(params))
+    results = run_query(_open(store_path, endpoint), name, _parse_params(params), limit=limit, offset=offset)
     click.echo(format_results(results, fmt), nl=False)
 
 

@@ -133,10 +133,29 @@ def resolve_notations(store, query: SavedQuery, bound: dict[str, tuple[str, str]
     return resolved
 
 
-def run_query(store, name: str, params: dict[str, str] | None = None) -> dict:
-    """Run a saved query on a store (embedded or remote); the W3C JSON results as a dict."""
+def paged(sparql: str, limit: int | None = None, offset: int | None = None) -> str:
+    """The query with LIMIT and OFFSET after its solution modifiers: one page of a long listing (`mentions`,
+    `evidence`, `documents` ...) in the query's own order."""
+    for value, name in ((limit, "limit"), (offset, "offset")):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            raise QueryError(f"--{name} must be a whole number >= 0, not {value!r}")
+    if re.search(r"\b(LIMIT|OFFSET)\s+\d+\s*$", _strip_comments(sparql), re.I):
+        raise QueryError("this query already has a LIMIT or OFFSET; page it in its own text")
+    tail = (f"\nLIMIT {limit}" if limit is not None else "") + (f"\nOFFSET {offset}" if offset else "")
+    return sparql.rstrip() + tail + "\n" if tail else sparql
+
+
+def _strip_comments(sparql: str) -> str:
+    return "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
+
+
+def run_query(store, name: str, params: dict[str, str] | None = None, *, limit: int | None = None,
+              offset: int | None = None) -> dict:
+    """Run a saved query on a store (embedded or remote); the W3C JSON results as a dict. `limit` and `offset`
+    return one page of the rows, in the query's order."""
     query = get_query(name)
-    return store.select(query.sparql, resolve_notations(store, query, bind_params(query, params or {})))
+    return store.select(paged(query.sparql, limit, offset),
+                        resolve_notations(store, query, bind_params(query, params or {})))
 
 
 # -- formatting ------------------------------------------------------------------------------------------------
