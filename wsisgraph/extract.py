@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import signal
+import threading
+import time
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
+from .errors import DocumentError
 from .gazetteer import load_gazetteer
 from .load import Document
 from .readers import Parsed, Part, reader_for
@@ -49,44 +54,150 @@ class Extraction:
     topical: list = field(default_factory=list)  # topical.TopicalLink
     respondent: RespondentRecord | None = None
     warnings: list[str] = field(default_factory=list)
+    capped: int = 0  # mentions found but not stored (beyond the caps below): counted in wsis:mentionCount
+
+
+# What one document can produce is bounded, so that no input makes the graph (and the memory to build and
+# validate it) explode: 1 MB of "C7 ICT" repeated made 2.26 M triples and took 2.2 GB. The real documents of the
+# development set name one concept at most 12 times in a part and 24 times in all, and give a topical link at
+# most 16 sentences of evidence; the caps are far above that.
+#: mentions of one concept stored per part, and per document; the rest are counted, not stored
+MAX_MENTIONS_PER_PART = 50
+MAX_MENTIONS_PER_DOCUMENT = 200
+#: evidence sentences stored per topical link (the strongest; its score still counts them all)
+MAX_EVIDENCE = 50
 
 
 def extract(doc: Document, base: str | None = None, topical: str | None = "keywords",
-            topical_threshold: str | float | None = None) -> Extraction:
+            topical_threshold: str | float | None = None, *, strict: bool = False,
+            deadline: "Deadline | None" = None) -> Extraction:
     """Parse the document, find its mentions, infer its topical links (`topical=None`: none; the threshold is a
-    number or a preset name, default `balanced`) and resolve its respondent."""
+    number or a preset name, default `balanced`) and resolve its respondent.
+
+    What the reader had to leave out of a malformed document (a WordPress field of the wrong type) is a warning,
+    or with `strict` a `DocumentError`. `deadline` is checked between the stages (see `Deadline`)."""
+    deadline = deadline or Deadline(None, doc.name)
     vocabulary = load_vocabulary(base)
     parsed = reader_for(doc.kind)(doc)
-    result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings))
+    try:  # JSON fields are checked as they are loaded; this catches text from any other reader (PDF, DOCX)
+        parsed.text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise DocumentError(f"{doc.name}: the text holds a lone surrogate \\u{ord(parsed.text[err.start]):04x} at "
+                            f"character {err.start}, which is not Unicode text") from None
+    if strict and parsed.problems:
+        raise DocumentError(parsed.problems[0])
+    result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings) + parsed.warnings
+                        + [f"{problem}; left out" for problem in parsed.problems])
+    deadline.check("reading")
     starts = [p.start for p in parsed.parts]
     questionnaire = doc.kind == "questionnaire-md"
     skip = {p.key for p in parsed.parts if p.kind == "field" and p.key.startswith("field-type")}
+    named: set[str] = set()  # every concept named, and the goal of a target named
+    in_parts: dict[str, set[str]] = {}  # the same, per part
+    per_part: Counter = Counter()  # mentions stored, per (part, concept)
+    per_document: Counter = Counter()  # mentions stored, per concept
+    capped: Counter = Counter()  # mentions counted but not stored, per notation
     for match in load_gazetteer(base).find(parsed.text):
         i = bisect.bisect_right(starts, match.start) - 1
         part = parsed.parts[i] if i >= 0 and parsed.parts[i].end >= match.end else None
         if part is not None and part.key in skip:
             continue  # an organization type ("UN entity") classifies the respondent; it names nothing
         for concept in match.concepts:
+            iris = {concept.iri, concept.broader} - {None}
+            named |= iris
+            if part is not None:
+                in_parts.setdefault(part.key, set()).update(iris)
+            in_part = (part.key if part else None, concept.iri)
+            if per_part[in_part] >= MAX_MENTIONS_PER_PART or per_document[concept.iri] >= MAX_MENTIONS_PER_DOCUMENT:
+                capped[concept.notation] += 1
+                continue
+            per_part[in_part] += 1
+            per_document[concept.iri] += 1
             result.mentions.append(MentionRecord(
                 concept=concept, start=match.start, end=match.end, quote=parsed.text[match.start:match.end],
                 part=part, in_question=questionnaire and part is not None and part.kind in QUESTION_KINDS,
             ))
+    if capped:
+        result.capped = sum(capped.values())
+        most = ", ".join(f"{notation} {count:,}" for notation, count in capped.most_common(5))
+        result.warnings.append(
+            f"{doc.name}: {result.capped:,} mentions counted but not stored (at most {MAX_MENTIONS_PER_PART} per part "
+            f"and {MAX_MENTIONS_PER_DOCUMENT} per document for each concept): {most}"
+            + (", ..." if len(capped) > 5 else ""))
+    deadline.check("finding mentions")
     if topical:
         from .topical import infer
 
         # a named SDG target names its goal too, as the mentions query reports it: no topical link to the goal
-        named: set[str] = set()
-        in_parts: dict[str, set[str]] = {}
-        for m in result.mentions:
-            iris = {m.concept.iri, m.concept.broader} - {None}
-            named |= iris
-            if m.part is not None:
-                in_parts.setdefault(m.part.key, set()).update(iris)
+        # (`named` and `in_parts` count every mention found, stored or beyond the caps)
         result.topical = infer(parsed, named, base, method=topical, threshold=topical_threshold,
                                named_in_parts=in_parts)
+        _cap_evidence(result)
+        deadline.check("inferring topical links")
     if parsed.respondent is not None:
         result.respondent = resolve_respondent(parsed, result, vocabulary)
     return result
+
+
+def prepare(base: str | None = None, topical: str | None = "keywords") -> None:
+    """Load what every extraction needs (vocabulary, gazetteer, topical profiles: about a second, once per
+    process), so that it does not count against the first document's time limit."""
+    load_gazetteer(base)
+    if topical == "keywords":
+        from .topical import load_profiles
+
+        load_profiles(base)
+
+
+def _cap_evidence(result: Extraction) -> None:
+    """Keep the strongest MAX_EVIDENCE sentences of each topical link (in text order); say how many were left."""
+    left = {}
+    for link in result.topical:
+        if len(link.evidence) > MAX_EVIDENCE:
+            strongest = sorted(link.evidence, key=lambda s: (-sum(s.terms.values()), s.start))[:MAX_EVIDENCE]
+            left[link.concept.notation] = len(link.evidence) - MAX_EVIDENCE
+            link.evidence = sorted(strongest, key=lambda s: s.start)
+    if left:
+        most = ", ".join(f"{notation} {count:,}" for notation, count in sorted(left.items(), key=lambda x: -x[1])[:5])
+        result.warnings.append(f"{result.document.name}: topical links keep their {MAX_EVIDENCE} strongest evidence "
+                               f"sentences; not stored: {most}")
+
+
+class Deadline:
+    """The time one document may take to extract (`build --document-time-limit`), None for no limit.
+
+    As a context manager in the main thread it arms a timer (SIGALRM) that interrupts whatever runs, a regular
+    expression included; elsewhere (no signals outside the main thread) `check()` between the stages still
+    stops the document after the stage that ran over. Either way the document fails with one DocumentError."""
+
+    def __init__(self, seconds: float | None, name: str):
+        self.seconds, self.name = seconds, name
+        self._ends = None if seconds is None else time.monotonic() + seconds
+        self._armed, self._previous = False, None
+
+    def error(self, stage: str | None = None) -> DocumentError:
+        return DocumentError(f"{self.name}: took more than {self.seconds:g} s to extract"
+                             + (f" ({stage})" if stage else "") + "; skipped (the limit is --document-time-limit)")
+
+    def check(self, stage: str) -> None:
+        if self._ends is not None and time.monotonic() > self._ends:
+            raise self.error(stage)
+
+    def __enter__(self) -> "Deadline":
+        if self.seconds is not None and threading.current_thread() is threading.main_thread():
+            def expired(signum, frame):
+                raise self.error()
+
+            self._previous = signal.signal(signal.SIGALRM, expired)
+            self._armed = True
+            signal.setitimer(signal.ITIMER_REAL, max(self.seconds, 0.001))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
+            self._armed = False
 
 
 # -- respondents ---------------------------------------------------------------------------------------------
@@ -106,7 +217,9 @@ _TYPE_KEYWORDS = [
     ("government", r"govern|ministry|minist[eè]re|ministerio|regulat|authority|public sector|member state|"
                    r"municipal|agency|gobierno|gouvernement|administration"),
 ]
-_OTHER = re.compile(r"^\s*other\s*(?:[:\-–—(]\s*(?P<label>.*?)\)?)?\s*$", re.I)
+# Matched against the stripped text: leading and trailing whitespace runs beside optional groups backtracked
+# quadratically ('other' and 30 KB of spaces).
+_OTHER = re.compile(r"other\s*(?:[:\-–—(]\s*(?P<label>.*?)\)?)?$", re.I)
 
 
 def _norm(text: str) -> str:
@@ -115,7 +228,7 @@ def _norm(text: str) -> str:
 
 def stakeholder_type(text: str, vocabulary: Vocabulary) -> tuple[str, str | None]:
     """An organization type as written -> (notation, label kept for 'other')."""
-    other = _OTHER.match(text)
+    other = _OTHER.match(text.strip())
     if other:
         return "other", (other.group("label") or "").strip() or None
     wanted = _norm(text)

@@ -187,8 +187,9 @@ def _nquads(ex: Extraction, base: str, matrix: dict[str, list] | None = None) ->
     if doc.format:  # text extracted from a PDF or DOCX: the offsets point into that text, not into the file
         yield q(d, DCTERMS_T.format, _lit(MEDIA_TYPES[doc.format]))
     yield q(d, WSIS_T.textLength, _lit(len(parsed.text)))
-    # counted here once, so that listing documents does not count every mention of the corpus (the documents query)
-    yield q(d, WSIS_T.mentionCount, _lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions})))
+    # counted here once, so that listing documents does not count every mention of the corpus (the documents query);
+    # mentions beyond the caps of extract.py are counted though not stored
+    yield q(d, WSIS_T.mentionCount, _lit(len({(m.start, m.end, m.concept.iri) for m in ex.mentions}) + ex.capped))
     yield q(d, WSIS_T.conceptCount, _lit(len({m.concept.iri for m in ex.mentions})))
     if parsed.title:
         yield q(d, DCTERMS_T.title, _lit(parsed.title))

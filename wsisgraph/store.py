@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DocumentError, InvalidGraph, QueryError, StoreError
-from .extract import extract
+from .extract import Deadline, extract, prepare
 from . import data_path
 from .graph import document_iri, matrix_by_line, matrix_graph, matrix_quads, scheme_quads, schemes_graph, to_nquads
 from .load import iter_paths, load_document
@@ -193,19 +193,36 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, thre
     return digest.hexdigest()
 
 
-def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None]) -> dict:
-    """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error)."""
-    path, name, base, topical, threshold, matrix = task
+def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, bool, float | None]) -> dict:
+    """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error), within the
+    document's time limit."""
+    path, name, base, topical, threshold, matrix, strict, time_limit = task
+    prepare(base, topical)
+    implied = matrix_by_line(base, matrix)  # read once per process, before the document's clock starts
     try:
-        doc = load_document(Path(path), name)
-        ex = extract(doc, base, topical=topical, topical_threshold=threshold)
+        with Deadline(time_limit, name) as deadline:
+            doc = load_document(Path(path), name)
+            ex = extract(doc, base, topical=topical, topical_threshold=threshold, strict=strict, deadline=deadline)
+            data = to_nquads(ex, base, implied)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
-    data = to_nquads(ex, base, matrix_by_line(base, matrix))
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
             "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
             "summary": statistics.summarize(ex, base)}
+
+
+def _submit(pool, task):
+    """`pool.submit` with Ctrl-C blocked for the moment: a worker process it starts inherits the blocked signal, so
+    Ctrl-C, which the terminal sends to every process of the group, stops the build with one line and no worker
+    prints a traceback of its own."""
+    import signal
+
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_extract_one, task)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _extracted(tasks: list, workers: int) -> Iterator[dict]:
@@ -222,12 +239,16 @@ def _extracted(tasks: list, workers: int) -> Iterator[dict]:
     ahead = workers * 32
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = deque()
-        for task in tasks:
-            pending.append(pool.submit(_extract_one, task))
-            if len(pending) >= ahead:
+        try:
+            for task in tasks:
+                pending.append(_submit(pool, task))
+                if len(pending) >= ahead:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BaseException:  # Ctrl-C or a failed build: drop the queued documents instead of extracting them all
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 MANIFEST = "wsisgraph-manifest.json"
@@ -245,6 +266,7 @@ def build(
     topical: str | None = "keywords",
     topical_threshold: str | float | None = None,
     workers: int | None = None,
+    time_limit: float | None = 30.0,
     on_start: Callable[[int], None] | None = None,
     on_document: Callable[[str, str | None], None] | None = None,
 ) -> BuildSummary:
@@ -257,8 +279,8 @@ def build(
     graph is written beside the current one and switched to only when complete and valid.
 
     A bad file is skipped and reported in the summary (or, with `strict`, fails the build and leaves the store
-    unchanged). `on_start(number_of_files)` and `on_document(name, error_or_None)`, once per file, feed a
-    progress bar.
+    unchanged); so is a document whose extraction takes longer than `time_limit` seconds. `on_start(number_of_files)`
+    and `on_document(name, error_or_None)`, once per file, feed a progress bar.
     """
     started = time.perf_counter()
     threshold = threshold_value(topical_threshold) if topical else None  # a bad value fails before any work
@@ -283,6 +305,7 @@ def build(
         before = statistics.Totals.load(index, current) if previous else None
         totals = before.copy() if before is not None else statistics.Totals(index)
         generation = folder / f"gen-{time.time_ns()}"
+        results = None
         try:
             kept, tasks, seen = {}, [], {}
             for path, name in files:  # hashing is cheap: it decides what to extract, and finds duplicates
@@ -304,7 +327,8 @@ def build(
                     if on_document:
                         on_document(name, None)
                 else:
-                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None))
+                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None, strict,
+                                  time_limit))
             if previous:
                 ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
                 store = ox.Store(str(generation))
@@ -321,7 +345,8 @@ def build(
             documents = dict(kept)
             batch: list[bytes] = []
             size = 0
-            for result in _extracted(tasks, workers or os.cpu_count() or 1):
+            results = _extracted(tasks, workers or os.cpu_count() or 1)
+            for result in results:
                 error = result.get("error")
                 if error:
                     if strict:
@@ -370,6 +395,8 @@ def build(
                 "fingerprint": fingerprint, "reference_triples": manifest.get("reference_triples", 0),
                 "documents": documents}), encoding="utf-8")
         except BaseException:
+            if results is not None:  # stop the workers now (Ctrl-C, --strict), not when the generator is collected
+                results.close()
             shutil.rmtree(generation, ignore_errors=True)
             raise
         _swap(folder, generation)

@@ -7,6 +7,7 @@ extracted text, so a mention's quote is always `text[start:end]`.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -64,6 +65,26 @@ class Parsed:
     title: str | None = None
     identifier: str | None = None  # e.g. the response number
     date: str | None = None
+    #: told to the user, the document built all the same (markup read flat)
+    warnings: list[str] = field(default_factory=list)
+    #: what the reader had to leave out because the input is malformed (a field of the wrong type): a warning,
+    #: or with --strict an error
+    problems: list[str] = field(default_factory=list)
+
+
+_ATX_OPENING = re.compile(r"\s{0,3}(#{1,6})\s")
+
+
+def markdown_heading(line: str) -> tuple[str, str] | None:
+    r"""`(hashes, text)` of an ATX heading line (`## Title ##` -> `("##", "Title")`), or None.
+
+    The same headings as the pattern `^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$` matched, in one linear pass: that
+    pattern's three adjacent whitespace runs backtracked cubically (a heading followed by 3,000 spaces: 32 s).
+    """
+    match = _ATX_OPENING.match(line)
+    if match is None:
+        return None
+    return match.group(1), line[match.end():].strip().rstrip("#").rstrip()
 
 
 class TextBuilder:

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from . import Parsed, TextBuilder, add_sections
+from . import Parsed, TextBuilder, add_sections, markdown_heading
 from .html import html_blocks, html_title
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
@@ -20,13 +19,13 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
     for para in _PARAGRAPH_BREAK.split(text.replace("\r\n", "\n").replace("\r", "\n")):
         lines: list[str] = []
         for line in para.split("\n"):
-            match = _HEADING.match(line)
-            if match:
+            heading = markdown_heading(line)
+            if heading:
                 if lines:
                     blocks.append(("block", "\n".join(lines).strip()))
                     lines = []
-                if match.group(2):
-                    blocks.append(("heading", match.group(2)))
+                if heading[1]:
+                    blocks.append(("heading", heading[1]))
             elif line.strip():
                 lines.append(line.rstrip())
         if lines:
@@ -35,14 +34,14 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
 
 
 def read(doc) -> Parsed:
+    parsed = Parsed(text="")
     if doc.kind == "html":
-        blocks = html_blocks(doc.text)
+        blocks = html_blocks(doc.text, parsed.warnings, doc.name)
         title = html_title(doc.text)
     else:
         blocks = markdown_blocks(doc.text)
         title = None
     builder = TextBuilder()
-    parsed = Parsed(text="")
     add_sections(builder, parsed, blocks)
     if title is None:
         title = next((text for kind, text in blocks if kind == "heading"), None)

@@ -6,34 +6,62 @@ the sections of `content.rendered` (one section per heading), read through a rea
 """
 from __future__ import annotations
 
-from typing import Any
-
 from . import Page, Parsed, Part, TextBuilder, add_sections
 from .html import html_blocks, html_to_text
 
 
-def _rendered(value: Any) -> str:
+_KINDS = {bool: "true or false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+def _rendered(item: dict, key: str, where: str, problems: list[str]) -> str:
+    """The text of `key.rendered` (or of `key` given as a plain string); a value of another type is a problem."""
+    value = item.get(key)
+    field_name = key
     if isinstance(value, dict):
-        value = value.get("rendered")
-    return value if isinstance(value, str) else ""
+        value, field_name = value.get("rendered"), f"{key}.rendered"
+    if value is None or isinstance(value, str):
+        return value or ""
+    problems.append(f"{where}{field_name} is {_KINDS.get(type(value), type(value).__name__)}, not text")
+    return ""
+
+
+def _text(item: dict, keys: tuple[str, ...], where: str, problems: list[str]) -> str | None:
+    """The first of `keys` that holds a string (`date_gmt`, else `date`); one of another type is a problem."""
+    found = None
+    for key in keys:
+        value = item.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            found = found or value or None
+        else:
+            problems.append(f"{where}{key} is {_KINDS.get(type(value), type(value).__name__)}, not text")
+    return found
 
 
 def read(doc) -> Parsed:
     items = doc.json if isinstance(doc.json, list) else [doc.json]
     builder = TextBuilder()
     parsed = Parsed(text="")
+    problems = parsed.problems
     for index, item in enumerate(items):
         key = f"page{index + 1}"
+        where = f"{doc.name}: " + (f"[{index}]." if isinstance(doc.json, list) else "")
+        wp_id = item.get("id")
+        if wp_id is not None and (isinstance(wp_id, bool) or not isinstance(wp_id, (int, str))):
+            problems.append(f"{where}id is {_KINDS.get(type(wp_id), type(wp_id).__name__)}, not a number or text")
+            wp_id = None
         page = Page(
             key=key,
-            wp_id=item.get("id"),
-            wp_type=item.get("type") if isinstance(item.get("type"), str) else None,
-            title=html_to_text(_rendered(item.get("title"))),
-            link=item.get("link") if isinstance(item.get("link"), str) else None,
-            date=item.get("date_gmt") or item.get("date") if isinstance(item.get("date"), str) else None,
-            modified=item.get("modified_gmt") or item.get("modified") if isinstance(item.get("modified"), str) else None,
-            excerpt=html_to_text(_rendered(item.get("excerpt"))) or None,
-            slug=item.get("slug") if isinstance(item.get("slug"), str) else None,
+            wp_id=wp_id,
+            wp_type=_text(item, ("type",), where, problems),
+            title=html_to_text(_rendered(item, "title", where, problems), parsed.warnings, f"{where}title"),
+            link=_text(item, ("link",), where, problems),
+            date=_text(item, ("date_gmt", "date"), where, problems),
+            modified=_text(item, ("modified_gmt", "modified"), where, problems),
+            excerpt=html_to_text(_rendered(item, "excerpt", where, problems), parsed.warnings,
+                                 f"{where}excerpt") or None,
+            slug=_text(item, ("slug",), where, problems),
         )
         parsed.pages.append(page)
         if page.title:
@@ -42,7 +70,8 @@ def read(doc) -> Parsed:
         if page.excerpt:
             start, end = builder.add(page.excerpt)
             parsed.parts.append(Part(key=f"{key}/excerpt", kind="excerpt", start=start, end=end, page=key))
-        add_sections(builder, parsed, html_blocks(_rendered(item.get("content"))), page=key)
+        add_sections(builder, parsed, html_blocks(_rendered(item, "content", where, problems), parsed.warnings,
+                                                  f"{where}content"), page=key)
     parsed.text = builder.text()
     if len(parsed.pages) == 1:
         parsed.title = parsed.pages[0].title or None
