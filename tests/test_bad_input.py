@@ -25,6 +25,7 @@ EXPECTED = {
     "nul-bytes.md": "binary file",
     "latin1.md": "convert the file to UTF-8",
     "utf16-no-bom.md": "binary file",
+    "utf16-bom-binary.png": "binary file behind a UTF-16 byte-order mark",
 }
 
 
@@ -58,7 +59,7 @@ def test_each_bad_file_fails_strict_build_in_one_line_and_changes_nothing(good_s
     docs.mkdir()
     shutil.copy(BAD / name, docs / name)
     result = run("build", docs, "--store", good_store, "--strict", "--quiet")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # 1 is "does not conform"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {name}: ") and EXPECTED[name] in lines[0]
     assert "Traceback" not in result.output
@@ -82,7 +83,7 @@ def test_folder_with_bad_files_builds_the_good_ones(tmp_path, seed_dir):
 def test_only_bad_files_is_an_error_and_keeps_the_store(good_store, tmp_path):
     before = snapshot(good_store)
     result = run("build", BAD, "--store", good_store, "--quiet")
-    assert result.exit_code == 2 and "none of the 12 files is a document" in result.stderr
+    assert result.exit_code == 2 and f"none of the {len(EXPECTED)} files is a document" in result.stderr
     assert snapshot(good_store) == before
 
 
@@ -94,7 +95,7 @@ def test_same_document_twice_is_reported_once(tmp_path, seed_dir):
     assert result.exit_code == 0
     assert result.stderr.count("same content as a/") == 2 and "(2 skipped)" in result.stderr
     strict = run("build", docs, "--store", tmp_path / "s2", "--quiet", "--strict")
-    assert strict.exit_code == 1 and "same content as" in strict.stderr
+    assert strict.exit_code == 2 and "same content as" in strict.stderr
 
 
 def test_empty_folder(tmp_path):

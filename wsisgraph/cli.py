@@ -1,7 +1,8 @@
 """The `wsisgraph` command: a thin click layer over the library. Only this module prints or exits.
 
 Exit codes: 0 success; 1 the result is negative (reserved for validation); 2 a user error, reported on one line
-(`Error: ...`); 3 an internal error (rerun with --debug for the traceback).
+(`Error: ...`), a bad file under `build --strict` included; 3 an internal error (rerun with --debug for the
+traceback); 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from .errors import WsisgraphError
 
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 class Command(click.Group):
@@ -27,7 +29,12 @@ class Command(click.Group):
                 raise
             click.echo(f"Error: {err}", err=True)
             sys.exit(EXIT_ERROR)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo("interrupted (Ctrl-C)", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
             import os
@@ -72,8 +79,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--topical-threshold", default="balanced", show_default=True, envvar="WSISGRAPH_TOPICAL_THRESHOLD",
               help="The score a topical link needs: precise (4), balanced (3), broad (2) or a number; higher means "
                    "fewer, surer links ($WSISGRAPH_TOPICAL_THRESHOLD).")
+@click.option("--document-time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="Skip a document whose extraction takes longer (with --strict: fail).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, quiet):
+def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, time_limit, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
@@ -97,11 +107,12 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_
         if error:
             click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
 
-    from .errors import DocumentError, InvalidGraph
+    from .errors import DocumentError, InvalidGraph, StoreError
 
     try:
         summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
                               topical=None if topical == "none" else topical, topical_threshold=topical_threshold,
+                              time_limit=time_limit,
                               on_start=on_start, on_document=on_document)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
@@ -111,7 +122,10 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_
         if not strict:
             raise
         click.echo(f"Error: {err} (--strict: the store is unchanged)", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
+    except OSError as err:  # documents are read per file and skipped; what fails here is writing the store
+        raise StoreError(f"{store_path}: cannot write the store ({_os_reason(err)}); free some space or choose "
+                         "another --store (the previous graph is kept)") from None
     finally:
         if state["bar"] is not None:
             state["bar"].__exit__(None, None, None)
@@ -157,13 +171,31 @@ def validate(files, store_path, fmt, inference):
         sys.exit(1)
 
 
+def _os_reason(err: OSError) -> str:
+    """The reason of an I/O error in a few words: pyoxigraph's messages carry no errno, only text."""
+    import os
+
+    if err.errno:
+        return os.strerror(err.errno)
+    text = " ".join(str(err).split())
+    for reason in ("No space left on device", "Disk quota exceeded", "File too large", "Read-only file system",
+                   "Permission denied", "Too many open files"):
+        if reason.lower() in text.lower():
+            return reason
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
     params = {}
     for pair in pairs:
         if "=" not in pair:
             raise click.BadParameter(f"{pair!r} is not key=value", param_hint="--param")
         key, value = pair.split("=", 1)
-        params[key.strip()] = value
+        key = key.strip()
+        if key in params:
+            raise click.BadParameter(f"{key} is given twice ({params[key]!r} and {value!r}); give each parameter once",
+                                     param_hint="--param")
+        params[key] = value
     return params
 
 
@@ -242,8 +274,9 @@ def sparql(sparql_text, sparql_file, store_path, endpoint, fmt):
 
 @cli.command()
 @click.option("--store", "store_path", required=True, type=click.Path(path_type=Path), help="The store to export.")
-@click.option("--format", "fmt", default="turtle", show_default=True,
-              type=click.Choice(["turtle", "ttl", "trig", "nt", "nq", "jsonld", "json-ld"]))
+@click.option("--format", "fmt", default=None,
+              type=click.Choice(["turtle", "ttl", "trig", "nt", "nq", "jsonld", "json-ld"]),
+              help="[default: from the --out extension (.ttl .trig .nt .nq .jsonld), turtle for -]")
 @click.option("--out", "-o", required=True, help="Output file, or - for stdout.")
 def export(store_path, fmt, out):
     """Write the whole graph in a standard RDF syntax.
@@ -251,9 +284,10 @@ def export(store_path, fmt, out):
     \b
     wsisgraph export --store build/store --format turtle --out build/wsis.ttl
     """
-    from .export import export as export_graph
+    from .export import export as export_graph, format_for
     from .store import open_store
 
+    fmt = format_for(out, fmt)  # a bad --out fails before the store is opened
     store = open_store(store_path)
     if out == "-":
         export_graph(store, fmt, sys.stdout.buffer)
@@ -393,16 +427,18 @@ def api(store_path, endpoint, host, port, timeout, workers, quiet):
 @click.option("--format", "fmt", type=click.Choice(["text", "table", "csv", "tsv", "json"]), default="text",
               show_default=True)
 def explain(document, concept, store_path, fmt):
-    """Show every link between DOCUMENT (a file name) and CONCEPT (a notation): explicit mentions, topical
-    links with their score, method and sentences, and links the WSIS-SDG Matrix implies.
+    """Show every link between DOCUMENT (its name as built, or a path ending in it) and CONCEPT (a notation):
+    explicit mentions, topical links with their score, method and sentences, and links the WSIS-SDG Matrix implies.
 
     \b
     wsisgraph explain 002_0a617c45d6870c06.txt C7 --store build/store
     """
-    from .query import format_results, rows, run_query
+    from .query import format_results, resolve_document, rows, run_query
     from .store import open_store
 
-    results = run_query(open_store(store_path), "explain", {"document": document, "concept": concept})
+    store = open_store(store_path)
+    document = resolve_document(store, document)  # a path as typed (seeds/x.txt) names the document built as x.txt
+    results = run_query(store, "explain", {"document": document, "concept": concept})
     if fmt != "text":
         click.echo(format_results(results, fmt), nl=False)
         return

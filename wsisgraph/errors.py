@@ -25,6 +25,10 @@ class ExportError(WsisgraphError):
     """An export cannot be written."""
 
 
+class OptionError(WsisgraphError):
+    """A value given on the command line or in the environment cannot be used (a base IRI that is not absolute)."""
+
+
 class ReferenceDataError(WsisgraphError):
     """A reference file (concept scheme CSV, matrix CSV) is missing or malformed."""
 

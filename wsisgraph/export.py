@@ -312,6 +312,24 @@ def write_atomically(target: str | Path, write) -> Path:
     return target
 
 
+#: file extension -> format, for `--out FILE` without `--format`
+EXTENSIONS = {".ttl": "turtle", ".turtle": "turtle", ".trig": "trig", ".nt": "nt", ".nq": "nq", ".jsonld": "jsonld",
+              ".json": "jsonld"}
+
+
+def format_for(out: str | Path, fmt: str | None) -> str:
+    """The format to write: as given, else from the extension of `out` (Turtle for `-`, stdout)."""
+    if fmt:
+        return fmt
+    if str(out) == "-":
+        return "turtle"
+    suffix = Path(out).suffix.lower()
+    if suffix not in EXTENSIONS:
+        raise ExportError(f"{out}: cannot tell the RDF format from the extension {suffix or '(none)'}; give --format "
+                          f"({', '.join(sorted(set(EXTENSIONS.values())))}) or name the file {', '.join(EXTENSIONS)}")
+    return EXTENSIONS[suffix]
+
+
 def export(store, fmt: str, out: str | Path | IO[bytes]) -> None:
     """Write the whole graph of `store` (an EmbeddedStore) in `fmt` to a file path or a binary stream."""
     if fmt not in FORMATS:

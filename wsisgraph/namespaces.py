@@ -7,9 +7,12 @@ ontology declare the same terms.
 from __future__ import annotations
 
 import os
+import re
 
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, SKOS, XSD, OWL, DefinedNamespace, URIRef
+
+from .errors import OptionError
 
 ONTOLOGY_IRI = "https://w3id.org/wsisgraph/ontology"
 #: Instances (documents, organizations, concepts of our own schemes) are minted under this base IRI.
@@ -111,7 +114,14 @@ PREFIXES: dict[str, str] = {
 }
 
 
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]+")
+
+
 def base_iri(base: str | None = None) -> str:
-    """The base IRI for instances: the argument, else $WSISGRAPH_BASE, else DEFAULT_BASE; always ends in / or #."""
+    """The base IRI for instances: the argument, else $WSISGRAPH_BASE, else DEFAULT_BASE; always ends in / or #.
+    A value that is not an absolute IRI (`example.org/x`, one with spaces) raises `OptionError`."""
     value = base or os.environ.get("WSISGRAPH_BASE") or DEFAULT_BASE
+    if not _ABSOLUTE_IRI.fullmatch(value):
+        source = "--base" if base else "$WSISGRAPH_BASE"
+        raise OptionError(f"{value!r} ({source}): not an absolute IRI; give one such as https://example.org/wsisgraph/")
     return value if value.endswith(("/", "#")) else value + "/"

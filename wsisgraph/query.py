@@ -133,6 +133,21 @@ def resolve_notations(store, query: SavedQuery, bound: dict[str, tuple[str, str]
     return resolved
 
 
+def resolve_document(store, asked: str) -> str:
+    """The name of the built document that `asked` names: the name itself, or a path ending in it, as a user
+    types it (`seeds/002_x.txt`, `./seeds/002_x.txt` or an absolute path for the document built as `002_x.txt`,
+    the longest tail that names one). A name no document has is a QueryError."""
+    from pathlib import PurePosixPath
+
+    lookup = (queries_dir() / "lookup" / "document.rq").read_text(encoding="utf-8")
+    parts = [part for part in PurePosixPath(asked.replace("\\", "/")).parts if part not in ("/", ".")]
+    for candidate in dict.fromkeys([asked] + ["/".join(parts[i:]) for i in range(len(parts))]):
+        if candidate and store.select(lookup, {"asked": ("string", candidate)})["results"]["bindings"]:
+            return candidate
+    raise QueryError(f"{asked}: no document of this name in the store; list them with "
+                     "`wsisgraph query documents --store STORE`")
+
+
 def paged(sparql: str, limit: int | None = None, offset: int | None = None) -> str:
     """The query with LIMIT and OFFSET after its solution modifiers: one page of a long listing (`mentions`,
     `evidence`, `documents` ...) in the query's own order."""
@@ -192,9 +207,20 @@ def format_results(results: dict, fmt: str) -> str:
     raise QueryError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
+#: Characters a terminal acts on instead of printing (C0 and C1 controls, DEL, bidirectional overrides and
+#: isolates that reorder what follows): shown as \x1b or \u202e in a table, so a document cannot drive the terminal.
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    return _TERMINAL_CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def format_table(columns: list[str], table: list[list[str]], width: int = 60) -> str:
-    """A plain aligned table; long cells are cut with an ellipsis so rows stay on one line."""
-    cut = [[c if len(c) <= width else c[: width - 1] + "…" for c in (" ".join(v.split()) for v in row)] for row in table]
+    """A plain aligned table; long cells are cut with an ellipsis so rows stay on one line, and terminal control
+    characters are escaped."""
+    cut = [[c if len(c) <= width else c[: width - 1] + "…" for c in (_printable(" ".join(v.split())) for v in row)]
+           for row in table]
     widths = [max([len(col)] + [len(r[i]) for r in cut]) for i, col in enumerate(columns)]
     lines = ["  ".join(col.ljust(w) for col, w in zip(columns, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
