@@ -61,11 +61,15 @@ class Extraction:
 # validate it) explode: 1 MB of "C7 ICT" repeated made 2.26 M triples and took 2.2 GB. The real documents of the
 # development set name one concept at most 12 times in a part and 24 times in all, and give a topical link at
 # most 16 sentences of evidence; the caps are far above that.
-#: mentions of one concept stored per part, and per document; the rest are counted, not stored
+#: mentions of one concept stored per part, and per document, and of all concepts per document; the rest are
+#: counted, not stored
 MAX_MENTIONS_PER_PART = 50
 MAX_MENTIONS_PER_DOCUMENT = 200
+MAX_MENTIONS = 10_000
 #: evidence sentences stored per topical link (the strongest; its score still counts them all)
 MAX_EVIDENCE = 50
+#: parts (sections, questions, answers, fields) per document; the text beyond is one last section, kept whole
+MAX_PARTS = 5_000
 
 
 def extract(doc: Document, base: str | None = None, topical: str | None = "keywords",
@@ -88,6 +92,7 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
         raise DocumentError(parsed.problems[0])
     result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings) + parsed.warnings
                         + [f"{problem}; left out" for problem in parsed.problems])
+    _cap_parts(result)
     deadline.check("reading")
     starts = [p.start for p in parsed.parts]
     questionnaire = doc.kind == "questionnaire-md"
@@ -108,7 +113,8 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
             if part is not None:
                 in_parts.setdefault(part.key, set()).update(iris)
             in_part = (part.key if part else None, concept.iri)
-            if per_part[in_part] >= MAX_MENTIONS_PER_PART or per_document[concept.iri] >= MAX_MENTIONS_PER_DOCUMENT:
+            if (per_part[in_part] >= MAX_MENTIONS_PER_PART or per_document[concept.iri] >= MAX_MENTIONS_PER_DOCUMENT
+                    or len(result.mentions) >= MAX_MENTIONS):
                 capped[concept.notation] += 1
                 continue
             per_part[in_part] += 1
@@ -122,7 +128,7 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
         most = ", ".join(f"{notation} {count:,}" for notation, count in capped.most_common(5))
         result.warnings.append(
             f"{doc.name}: {result.capped:,} mentions counted but not stored (at most {MAX_MENTIONS_PER_PART} per part "
-            f"and {MAX_MENTIONS_PER_DOCUMENT} per document for each concept): {most}"
+            f"and {MAX_MENTIONS_PER_DOCUMENT} per document for each concept, {MAX_MENTIONS:,} in all): {most}"
             + (", ..." if len(capped) > 5 else ""))
     deadline.check("finding mentions")
     if topical:
@@ -147,6 +153,19 @@ def prepare(base: str | None = None, topical: str | None = "keywords") -> None:
         from .topical import load_profiles
 
         load_profiles(base)
+
+
+def _cap_parts(result: Extraction) -> None:
+    """Past MAX_PARTS parts (a megabyte of one-line headings makes 95,000), the rest of the text is one section:
+    no text is lost, its mentions sit in that section, and the user is told."""
+    parts = result.parsed.parts
+    if len(parts) <= MAX_PARTS:
+        return
+    rest = parts[MAX_PARTS - 1:]
+    parts[MAX_PARTS - 1:] = [Part(key=rest[0].key, kind="section", start=rest[0].start, end=max(p.end for p in rest),
+                                  page=rest[0].page)]
+    result.warnings.append(f"{result.document.name}: {MAX_PARTS - 1 + len(rest):,} parts (sections, questions, "
+                           f"answers); the last {len(rest):,} are kept as one section (at most {MAX_PARTS:,} a document)")
 
 
 def _cap_evidence(result: Extraction) -> None:

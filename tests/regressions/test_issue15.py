@@ -184,6 +184,19 @@ def test_mentions_beyond_the_caps_are_counted_not_stored(tmp_path):
     assert int(count) == 14_800
 
 
+def test_mentions_in_all_and_parts_beyond_their_caps(tmp_path, monkeypatch):
+    monkeypatch.setattr(extraction, "MAX_MENTIONS", 120)  # the cap on all concepts together, made small
+    text = "".join(f"## Part {n}\n\nC{n % 11 + 1} and SDG {n % 17 + 1}\n\n" for n in range(6_000))
+    doc = folder(tmp_path, {"parts.md": text}) / "parts.md"
+    ex = extract(load_document(doc, "parts.md"))
+    parts = ex.parsed.parts
+    assert len(parts) == extraction.MAX_PARTS and parts[-1].kind == "section"
+    assert parts[-1].end == len(ex.parsed.text) and "Part 5999" in ex.parsed.text[parts[-1].start:]  # no text lost
+    assert len(ex.mentions) == 120 and ex.capped == 12_000 - 120
+    assert any("6,000 parts" in w and "the last 1,001 are kept as one section" in w for w in ex.warnings)
+    assert any("11,880 mentions counted but not stored" in w and "120 in all" in w for w in ex.warnings)
+
+
 def test_topical_evidence_beyond_the_cap_is_left_out_with_a_warning(tmp_path):
     text = "# Notes\n\n" + "Telemedicine helps hospitals treat patients in rural clinics. " * 120
     doc = folder(tmp_path, {"tele.md": text}) / "tele.md"
