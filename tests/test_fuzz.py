@@ -102,3 +102,14 @@ def test_readers_and_gazetteer_on_hostile_text(text, as_json):
         assert 0 <= part.start <= part.end <= len(parsed.text)
     elapsed = time.perf_counter() - started
     assert elapsed < BOUND, f"{elapsed:.1f} s for {len(source)} characters"
+
+
+@pytest.mark.parametrize("line", [" " * 30_000 + "x", "- " + " " * 30_000 + "x", "3" + " " * 30_000 + "x"])
+def test_pdf_page_number_pattern_on_a_line_of_spaces(line):
+    """A PDF's margin lines are matched against the page-number pattern (readers/pdf.py): 30 KB of spaces took
+    about 50 s when the pattern had two whitespace runs around an optional word."""
+    from wsisgraph.readers.pdf import _PAGE_NUMBER
+
+    started = time.perf_counter()
+    assert not _PAGE_NUMBER.match(line)
+    assert time.perf_counter() - started < BOUND
