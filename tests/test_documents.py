@@ -244,7 +244,7 @@ def test_bad_binary_files_are_skipped_and_the_rest_builds(tmp_path, bad_files):
     assert sorted(line.split(":")[0] for line in skipped) == sorted(f"skipped bad/{name}" for name in BAD)
     assert "built 1 documents" in result.stderr and f"({len(BAD)} skipped)" in result.stderr
     strict = run("build", docs, "--store", store, "--strict", "--quiet")
-    assert strict.exit_code == 1 and len(strict.stderr.strip().splitlines()) == 1
+    assert strict.exit_code == 2 and len(strict.stderr.strip().splitlines()) == 1
     assert strict.stderr.startswith("Error: bad/") and "Traceback" not in strict.output
 
 
