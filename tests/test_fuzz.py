@@ -56,6 +56,10 @@ ATTACKS = {
     "HTML opening tags without end": "<p" * 20_000 + ">C7</p>",
     "WordPress content of 20,000 unclosed paragraphs": wordpress("<p>C7 " * 20_000),
     "WordPress content nested 5,000 deep": wordpress("<div>" * 5000 + "C7 deep" + "</div>" * 5000),
+    "WSIS followed by 30 KB of spaces": "Notes\n\nWSIS" + " " * 30_000 + "x\n",
+    "2,000 Summit names, each followed by 120 spaces": "Notes\n\n" + ("World Summit on the Information Society"
+                                                                       + " " * 120 + "x ") * 2000,
+    "30 KB of dots before a letter": "Notes\n\nTelemedicine" + "." * 30_000 + "x hospitals\n",
     "5,003 numbered questions": QUESTIONNAIRE + "".join(f"{n}. Question {n}? Answer C{n % 11 + 1}\n" for n in range(2, 5004)),
 }
 

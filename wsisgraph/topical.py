@@ -202,7 +202,9 @@ ABBREVIATIONS = {
     "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 }
 ENDING_ABBREVIATIONS = {"inc", "ltd", "co", "corp", "al", "etc", "dept", "ed", "eds", "govt", "resp", "est"}
-_BREAK = re.compile(r"[.!?]+[\"')\]’”]*(?=\s|$)|\n")
+# A run of end marks is tried from its first mark only: tried from each mark of a long run of dots not followed by
+# a space, `[.!?]+` scanned to the run's end every time (8,000 dots: 7 s)
+_BREAK = re.compile(r"(?<![.!?])[.!?]+[\"')\]’”]*(?=\s|$)|\n")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _LIST_ITEM = re.compile(r"\s*(?:[-*•·–]\s|\d{1,2}[.)]\s|[a-z][.)]\s)")
 _WORD = re.compile(r"\w+")
