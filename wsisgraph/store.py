@@ -213,16 +213,26 @@ def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None
 
 
 def _submit(pool, task):
-    """`pool.submit` with Ctrl-C blocked for the moment: a worker process it starts inherits the blocked signal, so
-    Ctrl-C, which the terminal sends to every process of the group, stops the build with one line and no worker
-    prints a traceback of its own."""
+    """`pool.submit`, with Ctrl-C held off while it may start a worker process. The worker inherits the blocked
+    signal, so Ctrl-C, which the terminal sends to every process of the group, stops the build with one line and no
+    worker prints a traceback of its own; and the build itself is not interrupted halfway through starting one
+    (the new process would read a truncated start-up message and print a traceback). Another thread of this
+    process may take the signal for the main thread, hence the handler that only records it."""
     import signal
+    import threading
 
+    if threading.current_thread() is not threading.main_thread():
+        return pool.submit(_extract_one, task)
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         return pool.submit(_extract_one, task)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        signal.signal(signal.SIGINT, previous)
+        if interrupted:
+            raise KeyboardInterrupt
 
 
 def _extracted(tasks: list, workers: int) -> Iterator[dict]:
