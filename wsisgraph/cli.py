@@ -81,7 +81,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "fewer, surer links ($WSISGRAPH_TOPICAL_THRESHOLD).")
 @click.option("--document-time-limit", "time_limit", type=click.FloatRange(min=0, min_open=True), default=30.0,
               show_default=True, metavar="SECONDS",
-              help="Skip a document whose extraction takes longer (with --strict: fail).")
+              help="Skip a document whose extraction takes more processor time (with --strict: fail).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, time_limit, quiet):
     """Build the graph of every document under DOCS into a store.
