@@ -64,7 +64,9 @@ _AL_LEFT = re.compile(
     r"relativas?\s+(?:a|al)|en\s+materia\s+de|dedicadas?\s+(?:a|al)|referidas?\s+(?:a|al)|del|de\s+la)\s+)"
     r"(?:(?:the|la|le|les|el|los|las)\s+|l')?[\"']?", re.I)
 _AL_RIGHT = re.compile(r"(?:WSIS\s+|SMSI\s+|CMSI\s+)?(?:action\s+lines?)\b", re.I)
-_LIST_SEP = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b|\bet\b|\bou\b|\by\b|\be\b|\bo\b)\s*", re.I)
+# `(?<!\s)`: a separator is tried from the first space before it only; from every space of a run, the pattern
+# was quadratic (a 160-character window of spaces beside an Action Line: 52 ms a mention)
+_LIST_SEP = re.compile(r"(?<!\s)\s*(?:,|&|/|\band\b|\bor\b|\bet\b|\bou\b|\by\b|\be\b|\bo\b)\s*", re.I)
 _ARTICLE = re.compile(r"^(?:the|la|le|les|l'|el|los|las|du|des|del|de\s+la|al|au|aux)\s*", re.I)
 _TRAILING_ARTICLE = re.compile(r"(?:^|(?<=\s))(?:the|la|le|les|l'|el|los|las)\s*$", re.I)
 _CODE_IN_PARENS = re.compile(rf"\(\s*{_AL_CODE_WORD}\s*\)|[\"']")
@@ -78,7 +80,8 @@ _ABBREVIATIONS = {
     "eds", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k",
     "u.n", "a.m", "p.m", "p.ej", "etc", "ref", "sec", "ch", "chap", "ave", "hon", "amb", "excl",
 }
-_END_MARK = re.compile(r"[.!?;]+(?=[\s\"')\]\u201d\u2019\u00bb]|$)|\n[ \t\r]*\n")
+# `(?<![.!?;])`: a run of marks is tried from its first (8,000 dots before a letter: 9.5 s from each)
+_END_MARK = re.compile(r"(?<![.!?;])[.!?;]+(?=[\s\"')\]\u201d\u2019\u00bb]|$)|\n[ \t\r]*\n")
 _TOKEN_BEFORE = re.compile(r"([\w.]+)$")
 
 
