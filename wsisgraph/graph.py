@@ -462,6 +462,9 @@ def read_matrix(vocabulary: Vocabulary, path: Path | None = None) -> list[Matrix
                 found = vocabulary.get("sdg", target)
                 if found is None:
                     raise ReferenceDataError(f"{path}:{line}: unknown SDG target {target!r}")
+                if found.broader != goal.iri:
+                    raise ReferenceDataError(f"{path}:{line}: target {target!r} is not a target of SDG "
+                                             f"{goal.notation}; put it on the row of its own goal")
                 targets.append(found)
         out.append(MatrixRow(f"{vocabulary.base}matrix/{al.notation}/{goal.notation}", al, goal, tuple(targets),
                              (row.get("source") or "").strip()))
