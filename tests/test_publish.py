@@ -268,4 +268,62 @@ def test_cli_publish_errors_are_one_line(built_store, tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
     result = runner.invoke(cli, ["publish", "--store", str(built_store), str(tmp_path / "s2"),
                                  "--endpoint", "not a url"], obj={})
-    assert result.exit_code == 2 and "not an absolute IRI" in result.stderr
+    assert result.exit_code == 2 and "not an http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize("endpoint", ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/sparql",
+                                      "mailto:a@example.org", "https://", "http:example.org/sparql",
+                                      "https://exa mple.org/"])
+def test_the_endpoint_must_be_an_http_url(built_store, tmp_path, endpoint):
+    with pytest.raises(ExportError, match=r"not an http\(s\) URL"):
+        publish(built_store, tmp_path / "site", endpoint=endpoint)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlinked_outdir_stays_a_symlink(site, built_store, tmp_path):
+    real = tmp_path / "real-site"
+    shutil.copytree(site[0], real)
+    (real / "stale.html").write_text("from an older run")
+    link = tmp_path / "site"
+    link.symlink_to(real, target_is_directory=True)
+    publish(built_store, link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real-site", "site"]
+    # a link to a folder that is not a site is refused like the folder itself
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    (tmp_path / "to-mine").symlink_to(tmp_path / "mine")
+    with pytest.raises(ExportError, match="holds no wsisgraph site"):
+        publish(built_store, tmp_path / "to-mine")
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_a_killed_publish_leaves_the_old_site_and_the_next_run_clears_its_leftovers(site, built_store, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    outdir = tmp_path / "site"
+    shutil.copytree(site[0], outdir)
+    before = sorted(p.relative_to(outdir) for p in outdir.rglob("*"))
+    proc = subprocess.Popen([sys.executable, "-m", "wsisgraph", "publish", "--store", str(built_store), str(outdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(leftovers(tmp_path)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "publish ended before it could be killed"
+        time.sleep(0.3)  # let it write some pages
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    left = leftovers(tmp_path)
+    assert left and all(name.startswith(".site.tmp-") for name in left)
+    assert sorted(p.relative_to(outdir) for p in outdir.rglob("*")) == before
+    # a leftover of a run still going (its process is alive) is not touched; a killed run's is removed
+    alive = tmp_path / f".site.tmp-{os.getppid()}-abcdefgh"
+    alive.mkdir()
+    publish(built_store, outdir)
+    assert leftovers(tmp_path) == [alive.name]

@@ -23,8 +23,6 @@ import json
 import os
 import posixpath
 import re
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ from . import __version__
 from .errors import ExportError
 from .graph import parse_fragment
 from .export import describe, export, jsonld_document, load_context, store_base, term_key, used_prefixes
+from .outdir import replacing
 from .namespaces import DCTERMS, OA, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, VOID, XSD, WSIS, base_iri
 
 SITE_MARKER = ".wsisgraph-site"
@@ -649,13 +648,8 @@ def _generate(site: _Site, root: Path) -> tuple[int, int]:
     writer.write("void.ttl", _turtle(_sort_triples(q.triple for q in site.void)))
     writer.write("context.jsonld", json.dumps({"@context": load_context()}, ensure_ascii=False, indent=2) + "\n")
     writer.write("style.css", (TEMPLATES / "style.css").read_bytes())
-    writer.write(SITE_MARKER, f"wsisgraph {__version__} linked-data site\n")
     site.skipped = skipped
     return len(site.pages), writer.files
-
-
-def _is_site(folder: Path) -> bool:
-    return (folder / SITE_MARKER).is_file()
 
 
 def publish(store, outdir: str | Path, base: str | None = None, endpoint: str | None = None) -> PublishSummary:
@@ -675,52 +669,20 @@ def publish(store, outdir: str | Path, base: str | None = None, endpoint: str | 
     if endpoint:
         try:
             ox.NamedNode(endpoint)
+            absolute = True
         except ValueError:
-            raise ExportError(f"{endpoint}: not an absolute IRI; give --endpoint a URL such as "
-                              "https://example.org/sparql") from None
-    target = Path(outdir)
-    if target.exists() and not target.is_dir():
-        raise ExportError(f"{target}: exists and is not a folder; give a folder path")
-    if target.is_dir() and any(target.iterdir()) and not _is_site(target):
-        raise ExportError(f"{target}: folder is not empty and holds no wsisgraph site; give a new or empty folder")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise ExportError(f"{target}: folder {parent} does not exist; create it first")
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as err:
-        raise ExportError(f"{target}: cannot write in {parent} ({err.strerror or err})") from None
-    summary = PublishSummary(outdir=target)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 folders; a web server must read the site
+            absolute = False
+        if not absolute or not re.match(r"https?://[^/?#\s]", endpoint, re.I):
+            raise ExportError(f"{endpoint}: not an http(s) URL; give --endpoint the URL of a public SPARQL "
+                              "endpoint, such as https://example.org/sparql") from None
+    summary = PublishSummary(outdir=Path(outdir))
+    with replacing(outdir, marker=SITE_MARKER, marker_text=f"wsisgraph {__version__} linked-data site\n",
+                   ours=lambda folder: False, what="site") as tmp:
         site = _Site(ox_store, base, void_graph(ox_store, base, endpoint), endpoint)
         summary.resources, summary.files = _generate(site, tmp)
         export(store, "trig", tmp / "wsisgraph.trig")
-        summary.files += 1
+        summary.files += 2  # the TriG dump, and the marker file written at the swap
         summary.skipped = site.skipped
         summary.triples = int(site.first(ox.NamedNode(base + "dataset"), str(VOID.triples)).value)
-        _swap(tmp, target)
-    except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(err, OSError):
-            raise ExportError(f"{target}: cannot write the site ({err.strerror or err})") from None
-        raise
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Put the finished site in place of `target`; the old one, if any, is removed after the switch."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if not any(target.iterdir()):
-        target.rmdir()
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old, ignore_errors=True)
