@@ -326,10 +326,11 @@ def test_documents(analyst_store, records):
     expected = Counter()
     for name, ex in records.items():
         spans = {(m.start, m.end, m.concept.scheme, m.concept.notation) for m in ex.mentions}
-        expected[(name, ex.document.kind, ex.parsed.title or None, ex.respondent.name if ex.respondent else None,
+        expected[(name, ex.document.kind, ex.parsed.title or None, ex.parsed.identifier or None,
+                  ex.respondent.name if ex.respondent else None,
                   str(len({m.concept.iri for m in ex.mentions})), str(len(spans)))] += 1
     rows = run(analyst_store, "documents")
-    assert as_set(rows, "source", "kind", "title", "respondent", "concepts", "mentions") == expected
+    assert as_set(rows, "source", "kind", "title", "identifier", "respondent", "concepts", "mentions") == expected
     # the counts stored at extraction equal the mentioned spans each document's graph holds (one target of a
     # Mention per span)
     counted = open_store(analyst_store).select("""

@@ -559,9 +559,11 @@ def report(store_path, endpoint, out_dir, top, quiet):
 
     summary = write_report(_open(store_path, endpoint), out_dir, source=str(store_path or endpoint), top=top,
                            on_step=on_step)
-    click.echo(f"wrote {summary.html} and {summary.markdown.name} ({len(summary.figures)} figures, "
-               f"{summary.tables} tables, {len(summary.networks)} network files) in {summary.seconds:.1f} s",
-               err=True)
+    from .report import plural
+
+    click.echo(f"wrote {summary.html} and {summary.markdown.name} ({plural(len(summary.figures), 'figure')}, "
+               f"{plural(summary.tables, 'table')}, {plural(len(summary.networks), 'network file')}) in "
+               f"{summary.seconds:.1f} s", err=True)
 
 
 @cli.command()
