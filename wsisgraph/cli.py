@@ -63,6 +63,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
                                            "https://w3id.org/wsisgraph/).")
 @click.option("--matrix", type=click.Path(path_type=Path), default=None,
               help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
+@click.option("--vocabulary", "vocabularies", multiple=True, type=click.Path(path_type=Path),
+              help="Your own concepts or labels: a CSV like ontology/reference/topics.csv or a SKOS Turtle file "
+                   "(repeatable).")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation of the new graph (faster; says so).")
 @click.option("--topical", type=click.Choice(["keywords", "none"]), default="keywords", show_default=True,
@@ -73,7 +76,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="The score a topical link needs: precise (4), balanced (3), broad (2) or a number; higher means "
                    "fewer, surer links ($WSISGRAPH_TOPICAL_THRESHOLD).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, quiet):
+def build(docs, store_path, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
@@ -100,9 +103,9 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_
     from .errors import DocumentError, InvalidGraph
 
     try:
-        summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
-                              topical=None if topical == "none" else topical, topical_threshold=topical_threshold,
-                              on_start=on_start, on_document=on_document)
+        summary = build_store(docs, store_path, base=base, matrix=matrix, vocabularies=vocabularies, strict=strict,
+                              validate=not no_validate, topical=None if topical == "none" else topical,
+                              topical_threshold=topical_threshold, on_start=on_start, on_document=on_document)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)

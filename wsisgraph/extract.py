@@ -52,16 +52,17 @@ class Extraction:
 
 
 def extract(doc: Document, base: str | None = None, topical: str | None = "keywords",
-            topical_threshold: str | float | None = None) -> Extraction:
+            topical_threshold: str | float | None = None, vocabularies=()) -> Extraction:
     """Parse the document, find its mentions, infer its topical links (`topical=None`: none; the threshold is a
-    number or a preset name, default `balanced`) and resolve its respondent."""
-    vocabulary = load_vocabulary(base)
+    number or a preset name, default `balanced`) and resolve its respondent. `vocabularies`: vocabulary files whose
+    concepts and labels are looked for too (`build --vocabulary`)."""
+    vocabulary = load_vocabulary(base, vocabularies)
     parsed = reader_for(doc.kind)(doc)
     result = Extraction(document=doc, parsed=parsed, warnings=list(doc.warnings))
     starts = [p.start for p in parsed.parts]
     questionnaire = doc.kind == "questionnaire-md"
     skip = {p.key for p in parsed.parts if p.kind == "field" and p.key.startswith("field-type")}
-    for match in load_gazetteer(base).find(parsed.text):
+    for match in load_gazetteer(base, vocabularies).find(parsed.text):
         i = bisect.bisect_right(starts, match.start) - 1
         part = parsed.parts[i] if i >= 0 and parsed.parts[i].end >= match.end else None
         if part is not None and part.key in skip:
@@ -129,9 +130,9 @@ def stakeholder_type(text: str, vocabulary: Vocabulary) -> tuple[str, str | None
     return "other", text.strip() or None
 
 
-def country_code(text: str, base: str | None = None) -> str | None:
+def country_code(text: str, base: str | None = None, vocabularies=()) -> str | None:
     """A country as written ('Republic of Korea', 'Türkiye', 'USA', 'CA') -> ISO alpha-2, or None."""
-    for match in load_gazetteer(base).find(text):
+    for match in load_gazetteer(base, vocabularies).find(text):
         for concept in match.concepts:
             if concept.scheme == "country":
                 return concept.notation
@@ -166,7 +167,8 @@ def resolve_respondent(parsed: Parsed, result: Extraction, vocabulary: Vocabular
     else:  # no type given: the scheme's 'other' is the type of a respondent that names none of the others
         notation, other_label = "other", None
         result.warnings.append(f"{result.document.name}: the response gives no organization type; classified as 'other'")
-    country = country_code(raw.country_as_written, vocabulary.base) if raw.country_as_written else None
+    country = country_code(raw.country_as_written, vocabulary.base, vocabulary.extra) if raw.country_as_written \
+        else None
     if raw.country_as_written and country is None:
         result.warnings.append(f"{result.document.name}: country {raw.country_as_written!r} is not an ISO 3166 country")
     if reference is not None:

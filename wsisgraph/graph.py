@@ -388,9 +388,23 @@ def scheme_quads(vocabulary: Vocabulary) -> Iterator[ox.Quad]:
             yield q(s, A, SKOS_.ConceptScheme)
             yield q(s, SKOS_.prefLabel, lit(title, "en"))
         yield q(s, WSIS_.schemeKey, lit(key))
+    for iri, about in vocabulary.vocabularies.items():  # the files given to `build --vocabulary`
+        yield q(N(iri), A, SKOS_.ConceptScheme)
+        yield q(N(iri), SKOS_.prefLabel, lit(about["label"], "en"))
+        yield q(N(iri), DCTERMS_.source, lit(about["file"]))
     for concept in vocabulary.concepts.values():
         c = N(concept.iri)
         s = N(vocabulary.scheme_iri(concept.scheme))
+        own = concept.properties.get("vocabulary")
+        if own:  # a concept of a vocabulary file also sits in the file's scheme
+            yield q(c, SKOS_.inScheme, N(own))
+            yield q(c, SKOS_.topConceptOf, N(own))
+            yield q(N(own), SKOS_.hasTopConcept, c)
+        if concept.properties.get("exact_match"):
+            try:
+                yield q(c, SKOS_.exactMatch, ox.NamedNode(concept.properties["exact_match"]))
+            except ValueError:
+                pass  # a blank node of the file: nothing to match
         if concept.scheme == "sdg":
             if concept.properties.get("level") == "goal":
                 yield q(c, A, WSIS_.SDG)  # the KOS already gives labels, notations and scheme

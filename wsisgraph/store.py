@@ -175,7 +175,8 @@ def _remove_old(folder: Path, keep: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, threshold: float | None = None) -> str:
+def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, threshold: float | None = None,
+                 vocabularies=()) -> str:
     """What a stored document graph depends on besides the document: code version, base IRI, topical method and
     threshold, and the reference data. A build whose fingerprint differs from the store's re-extracts every
     document."""
@@ -185,20 +186,20 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, thre
     for path in sorted(data_path("ontology").rglob("*")) + sorted(data_path("shapes").glob("*.ttl")):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
-    if matrix:
+    for path in ([matrix] if matrix else []) + list(vocabularies):
         try:
-            digest.update(Path(matrix).read_bytes())
+            digest.update(Path(path).name.encode() + Path(path).read_bytes())
         except OSError:
-            pass  # reported, with the file's name, when the matrix is read
+            pass  # reported, with the file's name, when the file is read
     return digest.hexdigest()
 
 
-def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None]) -> dict:
+def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, tuple[str, ...]]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error)."""
-    path, name, base, topical, threshold, matrix = task
+    path, name, base, topical, threshold, matrix, vocabularies = task
     try:
         doc = load_document(Path(path), name)
-        ex = extract(doc, base, topical=topical, topical_threshold=threshold)
+        ex = extract(doc, base, topical=topical, topical_threshold=threshold, vocabularies=vocabularies)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
     data = to_nquads(ex, base, matrix_by_line(base, matrix))
@@ -240,6 +241,7 @@ def build(
     *,
     base: str | None = None,
     matrix: str | Path | None = None,
+    vocabularies: Iterable[str | Path] = (),
     strict: bool = False,
     validate: bool = True,
     topical: str | None = "keywords",
@@ -251,10 +253,10 @@ def build(
     """Build the graph of every document under `paths` and make it the store's current graph.
 
     Incremental: a document whose file name and content hash are those the current graph was built from (with the
-    same code, base IRI, topical method and threshold, and reference data) keeps its named graph; changed and new
-    documents are
-    extracted (in `workers` processes, default one per CPU); documents no longer given leave the graph. The new
-    graph is written beside the current one and switched to only when complete and valid.
+    same code, base IRI, topical method and threshold, reference data and vocabulary files) keeps its named graph;
+    changed and new documents are extracted (in `workers` processes, default one per CPU); documents no longer
+    given leave the graph. The new graph is written beside the current one and switched to only when complete and
+    valid. `vocabularies`: CSV or SKOS Turtle files whose concepts and labels are added (schemes.add_vocabulary).
 
     A bad file is skipped and reported in the summary (or, with `strict`, fails the build and leaves the store
     unchanged). `on_start(number_of_files)` and `on_document(name, error_or_None)`, once per file, feed a
@@ -267,12 +269,13 @@ def build(
     files = list(iter_paths(paths))
     if not files:
         raise DocumentError(f"{', '.join(map(str, paths))}: no documents found; give a folder holding WSIS documents")
-    vocabulary = load_vocabulary(base)
+    vocabulary = load_vocabulary(base, tuple(vocabularies))  # a bad vocabulary file fails here, before any work
+    vocabularies = vocabulary.extra  # absolute paths, for the worker processes
     summary = BuildSummary(store=folder)
     if on_start:
         on_start(len(files))
     _prepare(folder)
-    fingerprint = _fingerprint(base, matrix, topical, threshold)
+    fingerprint = _fingerprint(base, matrix, topical, threshold, vocabularies)
     with _locked(folder):
         current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
         manifest = _read_manifest(current)
@@ -304,7 +307,8 @@ def build(
                     if on_document:
                         on_document(name, None)
                 else:
-                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None))
+                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None,
+                                  vocabularies))
             if previous:
                 ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
                 store = ox.Store(str(generation))
