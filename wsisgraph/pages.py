@@ -315,7 +315,8 @@ def concept_view(site: "_Site", path: str, concept: ox.NamedNode) -> dict | None
                         via.add(site.label(body.value))
         matrix.append({"document": document(doc), "via": ", ".join(sorted(via))})
     counts = {kind: len(links[kind]) for _, kind in KINDS}
-    return {"explicit": explicit, "topical": topical, "matrix": matrix, "counts": counts,
+    inferred = bool(topical) or bool({str(WSIS.ActionLine), str(WSIS.SDG)} & set(site.types(concept)))
+    return {"explicit": explicit, "topical": topical, "matrix": matrix, "counts": counts, "inferred": inferred,
             "more": {kind: max(0, counts[kind] - PER_SECTION) for kind in counts}}
 
 

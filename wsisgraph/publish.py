@@ -186,14 +186,19 @@ class _Site:
                 return f"“{exact}”" + (f" ({self.label(body.value)})" if isinstance(body, ox.NamedNode) else "")
         if str(WSIS.Section) in types:
             heading = _pick(self.out(node), [str(WSIS.sectionTitle)])
-            return heading or f"{self.label(str(WSIS.Section))} {iri.rsplit('/', 1)[-1]}"
+            return self._in_document(node, heading or f"{self.label(str(WSIS.Section))} {iri.rsplit('/', 1)[-1]}")
         for cls in (WSIS.Question, WSIS.Answer):
             position = self.first(node, str(SCHEMA.position))
             if str(cls) in types and position is not None:
-                return f"{self.label(str(cls))} {position.value}"
+                return self._in_document(node, f"{self.label(str(cls))} {position.value}")
         if iri.startswith(self.base) and iri != self.base:
             return iri[len(self.base):]
         return _curie(iri)
+
+    def _in_document(self, part, label: str) -> str:
+        """A question, answer or section named with its document: 'Answer 10 (Response 83: Ocgrow Group)'."""
+        document = self.document_of(part)
+        return f"{label} ({self.label(document)})" if document and document != part.value else label
 
     def spans(self, mention) -> list[tuple[int, int]]:
         """The (start, end) of each target of a mention or link, in text order."""

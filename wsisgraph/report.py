@@ -346,6 +346,9 @@ class ReportSummary:
     seconds: float = 0.0
 
 
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
 class _Builder:
     """Collects the report's sections, numbering figures and tables, and writes each figure file into the
     folder being built."""
@@ -376,10 +379,13 @@ class _Builder:
     def table(self, columns: list[str], rows: list[list[Any]], caption: str, queries: list[str],
               more: str = "") -> None:
         self.tables += 1
+        cells = [["" if v is None else str(v) for v in row] for row in rows]
+        # a column is right-aligned when every cell of it is a number (not a list of Goals that may hold one)
+        numeric = [i for i in range(len(columns))
+                   if any(row[i] for row in cells) and all(_NUMBER.fullmatch(row[i]) for row in cells if row[i])]
         self.sections[-1]["blocks"].append({
-            "kind": "table", "number": self.tables, "columns": columns,
-            "rows": [["" if v is None else str(v) for v in row] for row in rows], "caption": caption,
-            "queries": queries, "more": more})
+            "kind": "table", "number": self.tables, "columns": columns, "rows": cells, "numeric": numeric,
+            "caption": caption, "queries": queries, "more": more})
 
     def note(self, text: str) -> None:
         self.sections[-1]["blocks"].append({"kind": "note", "text": text})
