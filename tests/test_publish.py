@@ -286,17 +286,7 @@ def test_the_endpoint_must_be_an_http_url(built_store, tmp_path, endpoint):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_symlinked_outdir_stays_a_symlink(site, built_store, tmp_path):
-    real = tmp_path / "real-site"
-    shutil.copytree(site[0], real)
-    (real / "stale.html").write_text("from an older run")
-    link = tmp_path / "site"
-    link.symlink_to(real, target_is_directory=True)
-    publish(built_store, link)
-    assert link.is_symlink() and os.readlink(link) == str(real)
-    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["real-site", "site"]
-    # a link to a folder that is not a site is refused like the folder itself
+def test_a_symlink_to_a_folder_that_is_no_site_is_refused(built_store, tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     (tmp_path / "to-mine").symlink_to(tmp_path / "mine")
@@ -306,14 +296,18 @@ def test_a_symlinked_outdir_stays_a_symlink(site, built_store, tmp_path):
 
 
 def test_a_killed_publish_leaves_the_old_site_and_the_next_run_clears_its_leftovers(site, built_store, tmp_path):
+    """Also: OUTDIR is a symbolic link, which stays one (the folder it points to is replaced)."""
     import signal
     import subprocess
     import sys
     import time
 
+    real = tmp_path / "real-site"
+    shutil.copytree(site[0], real)
+    (real / "stale.html").write_text("from an older run")
     outdir = tmp_path / "site"
-    shutil.copytree(site[0], outdir)
-    before = sorted(p.relative_to(outdir) for p in outdir.rglob("*"))
+    outdir.symlink_to(real, target_is_directory=True)
+    before = sorted(p.relative_to(real) for p in real.rglob("*"))
     proc = subprocess.Popen([sys.executable, "-m", "wsisgraph", "publish", "--store", str(built_store), str(outdir)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -326,13 +320,15 @@ def test_a_killed_publish_leaves_the_old_site_and_the_next_run_clears_its_leftov
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
     left = leftovers(tmp_path)
-    assert left and all(name.startswith(".site.tmp-") for name in left)
-    assert sorted(p.relative_to(outdir) for p in outdir.rglob("*")) == before
+    assert left and all(name.startswith(".real-site.tmp-") for name in left)
+    assert sorted(p.relative_to(real) for p in real.rglob("*")) == before
     # a leftover of a run still going (its process is alive) is not touched; a killed run's is removed
-    alive = tmp_path / f".site.tmp-{os.getppid()}-abcdefgh"
+    alive = tmp_path / f".real-site.tmp-{os.getppid()}-abcdefgh"
     alive.mkdir()
     publish(built_store, outdir)
     assert leftovers(tmp_path) == [alive.name]
+    assert outdir.is_symlink() and os.readlink(outdir) == str(real)
+    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
 
 
 # -- what an analyst reads: the index, a document's text, a concept's three kinds of links --------------------------

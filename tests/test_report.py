@@ -342,28 +342,22 @@ def test_only_a_report_folder_is_replaced(built_store, tmp_path):
     with pytest.raises(ExportError, match="not empty and holds no wsisgraph report"):
         report(open_store(built_store), mine)
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
-    older = tmp_path / "older"  # a report written before reports had their marker file ...
-    (older / "figures").mkdir(parents=True)
-    (older / "figures" / "01-old.png").write_bytes(b"old")
-    (older / "report.html").write_text("old")
-    link = tmp_path / "link"  # ... behind a symbolic link, which stays one
-    link.symlink_to(older)
-    summary = report(open_store(built_store), link)
-    assert link.is_symlink() and os.readlink(link) == str(older)
-    assert not (older / "figures" / "01-old.png").exists() and summary.html.read_text().startswith("<!DOCTYPE")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "mine", "older"]
 
 
 def test_a_killed_report_leaves_the_old_one_and_the_next_run_clears_its_leftovers(written, built_store, tmp_path):
+    """Also: the old report was written before reports had a marker file, and OUT is a symbolic link to it."""
     import shutil
     import signal
     import subprocess
     import sys
     import time
 
-    out = tmp_path / "r"
-    shutil.copytree(written[0].out, out)
-    before = _files(out)
+    real = tmp_path / "r"
+    shutil.copytree(written[0].out, real)
+    (real / ".wsisgraph-report").unlink()  # a report of an earlier version: recognised by what it holds
+    out = tmp_path / "link"
+    out.symlink_to(real)
+    before = _files(real)
     proc = subprocess.Popen([sys.executable, "-m", "wsisgraph", "report", "--store", str(built_store), "--out",
                              str(out), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -375,8 +369,10 @@ def test_a_killed_report_leaves_the_old_one_and_the_next_run_clears_its_leftover
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    left = [p.name for p in tmp_path.iterdir() if p.name != "r"]
+    left = [p.name for p in tmp_path.iterdir() if p.name not in ("r", "link")]
     assert left and all(name.startswith(".r.tmp-") for name in left)
-    assert _files(out) == before  # the new figures are in the hidden folder, not beside the old report
-    report(open_store(built_store), out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
+    assert _files(real) == before  # the new figures are in the hidden folder, not beside the old report
+    summary = report(open_store(built_store), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "r"]
+    assert out.is_symlink() and os.readlink(out) == str(real)
+    assert summary.html.read_text(encoding="utf-8").startswith("<!DOCTYPE") and (real / ".wsisgraph-report").is_file()
