@@ -498,7 +498,8 @@ def matrix_by_line(base: str, path: str | None = None) -> dict[str, list[MatrixR
 
 def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[ox.Quad]:
     """The matrix rows (Action Line - SDG, with targets) as `wsis:MatrixLink`s plus `skos:related`, in
-    graph/wsis-sdg-matrix. An empty matrix (the reference file holds only its header) yields nothing."""
+    graph/wsis-sdg-matrix, each with its `source` (dct:source). A matrix file holding only its header yields
+    nothing."""
     g = matrix_graph(vocabulary.base)
 
     def q(s, p, o):

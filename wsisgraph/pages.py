@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _TYPE = str(RDF.type)
 KINDS = ((str(WSIS.Mention), "explicit"), (str(WSIS.TopicalLink), "topical"), (str(WSIS.MatrixImpliedLink), "matrix"))
 #: class of a concept -> the scheme key its highlight is coloured by
-SCHEME_OF_CLASS = {str(WSIS.ActionLine): "actionline", str(WSIS.SDG): "sdg", "http://metadata.un.org/sdg/ontology#Goal": "sdg",
+SCHEME_OF_CLASS = {str(WSIS.ActionLine): "actionline", str(WSIS.SDG): "sdg",
+                   "http://metadata.un.org/sdg/ontology#Goal": "sdg",
                    "http://metadata.un.org/sdg/ontology#Target": "sdg", str(WSIS.Topic): "topic",
                    str(WSIS.Event): "event", str(WSIS.Framework): "framework", str(ORG.Organization): "organization",
                    str(WSIS.Country): "country"}

@@ -540,7 +540,8 @@ def _topics(store, b: _Builder, vocabulary, type_labels, top: int) -> None:
         topic_total[r["topic"]] += int(r["responses"])
         topic_types[r["topic"]][_type_label(type_labels, r["stakeholdertype"])] += int(r["responses"])
         labels.setdefault(r["topic"], r["label"])
-    named_docs = {r["notation"]: int(r["documents"]) for r in records(run_query(store, "concepts", {"scheme": "topic"}))}
+    named_docs = {r["notation"]: int(r["documents"])
+                  for r in records(run_query(store, "concepts", {"scheme": "topic"}))}
     ranked = sorted(topic_total, key=lambda t: (-topic_total[t], -named_docs.get(t, 0), t))
     b.section("Emerging topics and who raises them", "topics",
               "The topics of the topic scheme (artificial intelligence, quantum, data governance, …, and those of "
@@ -614,7 +615,8 @@ def _matrix(store, b: _Builder, vocabulary, type_labels, al_sdg) -> None:
     if not cells:
         b.note(f"No grid of Action Lines and SDGs: {NO_EDGES['al-sdg']}.")
     else:
-        b.figure(draw_matrix_grid(cells, line_list, goal_list, "Action Line – SDG pairs: the Matrix and the documents",
+        b.figure(draw_matrix_grid(cells, line_list, goal_list,
+                                  "Action Line – SDG pairs: the Matrix and the documents",
                                   "A cell is a pair; its number counts the documents naming both (explicit mentions "
                                   "in their own text). Saved queries: matrix-divergence, network-al-sdg."),
                  "matrix-grid", "The WSIS-SDG Matrix against the documents, pair by pair: green where both link the "
@@ -681,7 +683,8 @@ def _matrix(store, b: _Builder, vocabulary, type_labels, al_sdg) -> None:
                 continue
             silent = [g for g in goals if (line, g) not in both]
             topical = [g for g in silent if (line, g) in topical_only]
-            rows.append([f"{line} {short_title('actionline', line, vocabulary)}", ", ".join(goals), ", ".join(g for g in goals if (line, g) in both) or "none",
+            rows.append([f"{line} {short_title('actionline', line, vocabulary)}", ", ".join(goals),
+                         ", ".join(g for g in goals if (line, g) in both) or "none",
                          ", ".join(silent) or "none", ", ".join(topical) or "none"])
         b.table(["Action Line", "Matrix SDGs", "named by documents", "named by no document",
                  "of those, linked topically"], rows,
