@@ -206,7 +206,7 @@ def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
             "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
-            "summary": statistics.summarize(ex, base)}
+            "summary": statistics.summarize(ex, base, vocabularies)}
 
 
 def _extracted(tasks: list, workers: int) -> Iterator[dict]:
@@ -280,7 +280,7 @@ def build(
         current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
         manifest = _read_manifest(current)
         previous = manifest["documents"] if manifest.get("fingerprint") == fingerprint else {}
-        index = statistics.index(base)
+        index = statistics.index(base, vocabularies)
         if previous and not (current / statistics.TOTALS_FILE).exists():
             previous = {}  # a store without running statistics: build it afresh
         before = statistics.Totals.load(index, current) if previous else None
