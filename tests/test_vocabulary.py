@@ -92,7 +92,7 @@ def test_the_vocabulary_reaches_a_worker_process():
 
     path = DOCS / "response-vocabulary.md"
     vocabulary = load_vocabulary(None, (str(CSV), str(TTL)))
-    task = (str(path), path.name, BASE, None, None, vocabulary.extra)  # (…, topical, matrix, vocabularies)
+    task = (str(path), path.name, BASE, None, None, None, vocabulary.extra)  # topical, threshold, matrix, vocabularies
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         result = pool.submit(_extract_one, task).result(timeout=300)
     assert b"<https://w3id.org/wsisgraph/topic/submarine-cables>" in result["nquads"]
