@@ -214,3 +214,56 @@ def misbehaving(mode: str) -> Iterator[str]:
         done.set()
         thread.join(5)
         listener.close()
+
+
+@contextmanager
+def recording_proxy(target: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """An HTTP proxy on a free 127.0.0.1 port that forwards every request to `target` (a base URL such as
+    http://127.0.0.1:7878) and records (method, path) of each; its base URL and the record. Headers and bodies
+    pass unchanged, so Digest authentication (whose digest covers the path) still works."""
+    import http.client
+    import http.server
+
+    parsed = urllib.parse.urlsplit(target)
+    record: list[tuple[str, str]] = []
+
+    class Forward(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            record.append((self.command, urllib.parse.urlsplit(self.path).path))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            upstream = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+            try:
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+            finally:
+                upstream.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", record
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

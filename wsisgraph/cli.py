@@ -57,8 +57,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("docs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path),
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
               help="Folder of the store to build (created if missing; replaced atomically).")
+@click.option("--remote", "remote", default=None, metavar="GSP_URL",
+              help="Build into a remote store instead: its SPARQL 1.1 Graph Store endpoint (with --endpoint).")
+@click.option("--endpoint", default=None, metavar="QUERY_URL",
+              help="With --remote: the remote store's SPARQL query endpoint.")
 @click.option("--base", default=None, help="Base IRI for minted resources (default $WSISGRAPH_BASE or "
                                            "https://w3id.org/wsisgraph/).")
 @click.option("--matrix", type=click.Path(path_type=Path), default=None,
@@ -76,15 +80,27 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="The score a topical link needs: precise (4), balanced (3), broad (2) or a number; higher means "
                    "fewer, surer links ($WSISGRAPH_TOPICAL_THRESHOLD).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold, quiet):
+def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical,
+          topical_threshold, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
     text). A bad file is reported on one line and skipped; with --strict it fails the build.
 
+    With --remote and --endpoint instead of --store, keeps a remote store up to date: only changed documents are
+    extracted and sent, and only documents of the given folders are managed (see the README).
+
     \b
     wsisgraph build seeds/ --store build/store
+    wsisgraph build shard-a/ --remote http://127.0.0.1:7878/store --endpoint http://127.0.0.1:7878/query
     """
+    if remote or endpoint:
+        if store_path is not None or not (remote and endpoint):
+            raise click.UsageError("give --store PATH, or --remote GSP_URL with --endpoint QUERY_URL")
+        return _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, topical, topical_threshold,
+                             quiet)
+    if store_path is None:
+        raise click.UsageError("give --store PATH (or --remote GSP_URL --endpoint QUERY_URL)")
     from .store import build as build_store
 
     state = {"bar": None}
@@ -127,6 +143,62 @@ def build(docs, store_path, base, matrix, vocabularies, strict, no_validate, top
         f"(mentions: {by_scheme or 'none'}) in {summary.seconds:.1f} s"
         f" ({len(summary.skipped)} skipped) into {summary.store}; "
         + (f"valid ({summary.validation_seconds:.1f} s)" if summary.validated else "not validated (--no-validate)"),
+        err=True,
+    )
+
+
+def _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, topical, topical_threshold, quiet):
+    from .errors import DocumentError, InvalidGraph
+    from .remote_build import build_remote
+
+    state = {"bar": None}
+
+    def bar(length: int, label: str) -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+            state["bar"] = None
+        if not quiet and length:
+            state["bar"] = click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+
+    def on_document(name: str, error: str | None) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+        if error:
+            click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
+
+    def on_graph(method: str, iri: str) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+
+    try:
+        summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, strict=strict,
+                               validate=not no_validate, topical=None if topical == "none" else topical,
+                               topical_threshold=topical_threshold, on_start=lambda n: bar(n, "extracting"), on_document=on_document,
+                               on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
+    except InvalidGraph as err:
+        click.echo(err.report.text(), err=True, nl=False)
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
+    except DocumentError as err:
+        if not strict:
+            raise
+        click.echo(f"Error: {err} (--strict: nothing was sent)", err=True)
+        sys.exit(1)
+    finally:
+        bar(0, "")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    sent = (f"sent {summary.graphs_sent} graphs ({summary.triples_sent} triples), deleted {summary.graphs_deleted}"
+            + ("; reference graphs replaced" if summary.reference_replaced else "")
+            + ("; statistics recomputed" if summary.statistics_updated else "")
+            if summary.graphs_sent or summary.graphs_deleted else "nothing sent: the remote store is up to date")
+    click.echo(
+        f"built {summary.documents} documents ({summary.extracted} extracted, {summary.reused} unchanged, "
+        f"{summary.removed} removed; {summary.remote_documents} in the remote store) in {summary.seconds:.1f} s"
+        f" ({len(summary.skipped)} skipped) into {summary.target}; {sent}; "
+        + (f"valid ({summary.validation_seconds:.1f} s)" if summary.validated else
+           "not validated (--no-validate)" if no_validate else "nothing to validate"),
         err=True,
     )
 
