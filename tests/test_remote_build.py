@@ -203,6 +203,19 @@ def test_a_name_another_folder_built_is_an_error_naming_both(server, folders, se
     assert graph_store_requests(record) == []
 
 
+def test_a_folder_whose_files_all_fail_deletes_nothing(server, second, tmp_path):
+    """A shard whose files can no longer be read (a failed mount, a bad export) is refused, not emptied."""
+    gsp, endpoint, base = server
+    (tmp_path / "shard-a").mkdir()
+    (tmp_path / "shard-a" / "empty.md").write_text("", encoding="utf-8")
+    with recording_proxy(base) as (proxy, record):
+        result = CliRunner().invoke(cli, ["build", str(tmp_path / "shard-a"), "--remote", through(proxy, gsp, base),
+                                          "--endpoint", through(proxy, endpoint, base), "-q"])
+    assert result.exit_code == 2 and "none of the 1 files" in result.output, result.output
+    assert graph_store_requests(record) == ["GET"]  # the probe only
+    assert shown(run_query(RemoteStore(endpoint), "documents")) == second["rows"]["documents"]
+
+
 # -- the summaries read back from the graph are those extraction makes ------------------------------------------
 
 SUMMARY_FOLDERS = [SHARED / "eval" / "dev" / "docs", FIXTURES / "docs", FIXTURES / "analysts",

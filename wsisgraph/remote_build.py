@@ -52,6 +52,7 @@ from .schemes import load_vocabulary
 from .store import LOAD_BATCH_BYTES, _extracted, _fingerprint
 
 PAGE_ROWS = {"documents": 5000, "summaries": 2000}  # the LIMIT of each paged query (kept in step with its file)
+PROBE_GRAPH = "urn:x-wsisgraph:graph-store-probe"  # a graph no build writes
 _RDF_TYPES = ("application/n-triples", "text/turtle", "application/rdf+xml", "application/ld+json",
               "application/n-quads", "application/trig", "text/n3", "text/plain")
 
@@ -103,6 +104,8 @@ class GraphStore:
         self.requests: Counter = Counter()  # method -> how many were sent
 
     def _send(self, method: str, iri: str, body: bytes | None = None):
+        if self._auth is not None and self._auth.challenge is None and method != "GET":
+            self.probe()  # learn the authentication challenge first: Virtuoso resets a large unauthorised PUT
         # no Accept on a DELETE: Virtuoso answers one that asks for N-Triples with 406
         headers = ({"Content-Type": "application/n-triples"} if body is not None
                    else {"Accept": "application/n-triples"} if method == "GET" else {})
@@ -123,7 +126,7 @@ class GraphStore:
                           f"{response.reason} on {what}{'; ' + detail if detail else ''}); give its Graph Store "
                           "URL: Oxigraph /store, Fuseki /DATASET/data, Virtuoso /sparql-graph-crud-auth")
 
-    def probe(self, iri: str) -> None:
+    def probe(self, iri: str = PROBE_GRAPH) -> None:
         """A GET of a graph no build writes: a Graph Store answers 404 (or the graph, as RDF); a query endpoint,
         a web page or a server that wants a password answers otherwise. Also learns the server's authentication
         challenge, so no graph is sent twice."""
@@ -302,16 +305,102 @@ def build_remote(
     if existing or reference_fingerprint:
         remote.check_dataset()  # a default graph that is not the union: one line, before anything is sent
 
-    # -- what to extract, keep and delete
     if on_start:
         on_start(len(files))
-    local: dict[str, tuple[Path, str, str, str]] = {}  # IRI -> (file, name, shard, hash)
+    local, tasks, kept = _plan(files, roots, shard_of_root, existing, base, topical, fingerprint, strict, summary,
+                               on_document)
+
+    reference_stale = reference_fingerprint != fingerprint
+    if tasks or reference_stale or any(r.built_from in shards and iri not in local for iri, r in existing.items()):
+        target.probe()  # something will be sent: a wrong URL or password fails here, before extraction
+    with tempfile.TemporaryDirectory(prefix="wsisgraph-remote-") as scratch:
+        work = ox.Store(scratch) if tasks or reference_stale else None
+        built: dict[str, str] = {}  # IRI of each extracted document -> its name
+        if work is not None:
+            vocabulary = load_vocabulary(base)
+            work.bulk_extend(list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix)))
+            _extract(work, tasks, local, fingerprint, workers, strict, summary, built, on_document)
+            if built and any(work.quads_for_pattern(None, None, None, matrix_graph(base))):
+                work.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
+                            prefixes=PREFIXES)
+            if validate and (built or reference_stale):
+                from .validate import validate_store_graphs
+
+                names = [ox.NamedNode(iri) for iri in built]
+                if reference_stale:
+                    names += [schemes_graph(base), matrix_graph(base)]
+                report = validate_store_graphs(work, names=names)
+                summary.validated, summary.validation_seconds = True, report.seconds
+                if not report.conforms:
+                    raise InvalidGraph(f"{target.where}: the new graphs break {len(report.violations)} shape "
+                                       "constraints; nothing was sent", report)
+        present = set(kept) | set(built)
+        if not present:  # every file failed: refuse, rather than delete every document of these folders
+            raise DocumentError(f"{', '.join(map(str, roots))}: none of the {len(files)} files is a document "
+                                "wsisgraph can read; see the messages above; nothing was sent")
+        removed = sorted(iri for iri, r in existing.items() if r.built_from in shards and iri not in present)
+        summary.extracted, summary.reused, summary.removed = len(built), len(kept), len(removed)
+        summary.documents = len(present)
+
+        # -- sending: nothing at all when nothing changed and the statistics count what the store holds
+        requests = len(built) + len(removed) + (2 if reference_stale else 0)
+        after = {iri: (r.hash, r.fingerprint) for iri, r in existing.items() if iri not in removed}
+        after.update({iri: (local[iri][3], fingerprint) for iri in built})
+        statistics_stale = bool(requests) or statistics_digest != documents_digest(
+            (iri, sha, fp) for iri, (sha, fp) in after.items())
+        if on_send:
+            on_send(requests + (1 if statistics_stale else 0))
+        if (requests or statistics_stale) and not target.requests:
+            target.probe()
+
+        def put(iri: str, body: bytes) -> None:
+            target.put(iri, body)
+            summary.graphs_sent += 1
+            summary.triples_sent += body.count(b"\n")
+            if on_graph:
+                on_graph("PUT", iri)
+
+        if reference_stale:
+            fingerprint_triple = ox.Triple(schemes_graph(base), ox.NamedNode(str(WSIS.buildFingerprint)),
+                                           ox.Literal(fingerprint))
+            put(matrix_graph(base).value, _dump(work, matrix_graph(base)))
+            put(schemes_graph(base).value, _dump(work, schemes_graph(base), [fingerprint_triple]))
+            summary.reference_replaced = True
+            if reference_fingerprint is not None:
+                summary.warnings.append(
+                    "the remote reference graphs were written by a build with another wsisgraph version, base IRI, "
+                    "topical method or reference data; replaced with this build's (every machine building into "
+                    "one store should use the same)")
+            remote.check_dataset()
+        for iri in built:
+            put(iri, _dump(work, ox.NamedNode(iri)))
+        for iri in removed:
+            target.delete(iri)
+            summary.graphs_deleted += 1
+            if on_graph:
+                on_graph("DELETE", iri)
+        del work  # closed before its folder is removed
+    if statistics_stale:
+        body, summary.remote_documents = statistics_graph_body(remote, base)
+        put(statistics.statistics_graph(base).value, body)
+        summary.statistics_updated = True
+    else:
+        summary.remote_documents = len(after)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _plan(files, roots, shard_of_root, existing, base, topical, fingerprint, strict, summary, on_document):
+    """Which files to extract (tasks) and which remote documents to keep as they are; refuses a file whose
+    document another folder built. `local` maps each document IRI to (file, name, folder, hash)."""
+    shards = set(shard_of_root.values())
+    local: dict[str, tuple[Path, str, str, str]] = {}
     for path, name in files:
         root = next(r for r in roots if r == path or r in path.parents)
         try:
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError as err:
-            sha = f"unreadable:{err}"
+            sha = f"unreadable:{err}"  # extraction reports it, naming the file
         local[document_iri(name, base)] = (path, name, shard_of_root[root], sha)
     conflicts = [(name, iri, existing[iri].built_from, shard) for iri, (_, name, shard, _) in local.items()
                  if iri in existing and existing[iri].built_from not in (None, shard)]
@@ -343,89 +432,20 @@ def build_remote(
                 on_document(name, None)
         else:
             tasks.append((str(path), name, base, topical))
+    return local, tasks, kept
 
-    reference_stale = reference_fingerprint != fingerprint
-    probe = f"{base}graph/build-probe"
-    if tasks or reference_stale or any(r.built_from in shards and iri not in local for iri, r in existing.items()):
-        target.probe(probe)  # something will be sent: a wrong URL or password fails here, before extraction
-    with tempfile.TemporaryDirectory(prefix="wsisgraph-remote-") as scratch:
-        work = ox.Store(scratch) if tasks or reference_stale else None
-        built: dict[str, str] = {}  # IRI of each extracted document -> its name
-        if work is not None:
-            vocabulary = load_vocabulary(base)
-            work.bulk_extend(list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix)))
-            _extract(work, tasks, local, fingerprint, workers, strict, summary, built, on_document)
-            if built and any(work.quads_for_pattern(None, None, None, matrix_graph(base))):
-                work.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
-                            prefixes=PREFIXES)
-            if validate and (built or reference_stale):
-                from .validate import validate_store_graphs
 
-                names = [ox.NamedNode(iri) for iri in built]
-                if reference_stale:
-                    names += [schemes_graph(base), matrix_graph(base)]
-                report = validate_store_graphs(work, names=names)
-                summary.validated, summary.validation_seconds = True, report.seconds
-                if not report.conforms:
-                    raise InvalidGraph(f"{target.where}: the new graphs break {len(report.violations)} shape "
-                                       "constraints; nothing was sent", report)
-        present = set(kept) | set(built)
-        removed = sorted(iri for iri, r in existing.items() if r.built_from in shards and iri not in present)
-        summary.extracted, summary.reused, summary.removed = len(built), len(kept), len(removed)
-        summary.documents = len(present)
-
-        # -- sending: nothing at all when nothing changed and the statistics count what the store holds
-        requests = len(built) + len(removed) + (2 if reference_stale else 0)
-        after = {iri: (r.hash, r.fingerprint) for iri, r in existing.items() if iri not in removed}
-        after.update({iri: (local[iri][3], fingerprint) for iri in built})
-        statistics_stale = bool(requests) or statistics_digest != documents_digest(
-            (iri, sha, fp) for iri, (sha, fp) in after.items())
-        if on_send:
-            on_send(requests + (1 if statistics_stale else 0))
-        if (requests or statistics_stale) and not target.requests:
-            target.probe(probe)
-
-        def put(iri: str, body: bytes) -> None:
-            target.put(iri, body)
-            summary.graphs_sent += 1
-            summary.triples_sent += body.count(b"\n")
-            if on_graph:
-                on_graph("PUT", iri)
-
-        if reference_stale:
-            fingerprint_triple = ox.Triple(schemes_graph(base), ox.NamedNode(str(WSIS.buildFingerprint)),
-                                           ox.Literal(fingerprint))
-            put(matrix_graph(base).value, _dump(work, matrix_graph(base)))
-            put(schemes_graph(base).value, _dump(work, schemes_graph(base), [fingerprint_triple]))
-            summary.reference_replaced = True
-            if reference_fingerprint is not None:
-                summary.warnings.append(
-                    "the remote reference graphs were written by a build with another wsisgraph version, base IRI, "
-                    "topical method or reference data; replaced with this build's (every machine building into "
-                    "one store should use the same)")
-            remote.check_dataset()
-        for iri in built:
-            put(iri, _dump(work, ox.NamedNode(iri)))
-        for iri in removed:
-            target.delete(iri)
-            summary.graphs_deleted += 1
-            if on_graph:
-                on_graph("DELETE", iri)
-    if statistics_stale:
-        summaries, digest = read_summaries(remote, base)
-        totals = statistics.Totals(statistics.index(base))
-        for one in summaries.values():
-            totals.add(one)
-        graph = statistics.statistics_graph(base)
-        triples = [q.triple for _, quads in statistics.observations(totals, None, base) for q in quads]
-        triples.append(ox.Triple(graph, ox.NamedNode(str(WSIS.documentsDigest)), ox.Literal(digest)))
-        put(graph.value, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-        summary.statistics_updated = True
-        summary.remote_documents = len(summaries)
-    else:
-        summary.remote_documents = len(after)
-    summary.seconds = time.perf_counter() - started
-    return summary
+def statistics_graph_body(remote, base: str) -> tuple[bytes, int]:
+    """The whole statistics graph as N-Triples, recomputed from the summaries of every document `remote` holds
+    (every folder's), marked with the digest of those documents; and how many documents it counts."""
+    summaries, digest = read_summaries(remote, base)
+    totals = statistics.Totals(statistics.index(base))
+    for one in summaries.values():
+        totals.add(one)
+    graph = statistics.statistics_graph(base)
+    triples = [q.triple for _, quads in statistics.observations(totals, None, base) for q in quads]
+    triples.append(ox.Triple(graph, ox.NamedNode(str(WSIS.documentsDigest)), ox.Literal(digest)))
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(summaries)
 
 
 def _extract(work: ox.Store, tasks: list, local: dict, fingerprint: str, workers: int | None, strict: bool,
