@@ -14,9 +14,9 @@ What a remote build does, in order:
    whose document the remote store holds as built from another folder is an error that names both, before
    anything is sent. A graph without `wsis:builtFrom` (one `push` copied) belongs to no folder: it is never
    deleted, and the build whose folder holds its file takes it over (extracts it again).
-3. Extracts the changed documents into a temporary on-disk pyoxigraph store that also holds the reference graphs,
-   adds the matrix-implied links there (ontology/rules/matrix-implied.ru) and validates the new graphs: nothing
-   is sent until every changed document is extracted and valid.
+3. Extracts the changed documents (their matrix-implied links included, as `build` writes them) into a temporary
+   on-disk pyoxigraph store, with the reference graphs when those are to be sent, and validates the new graphs:
+   nothing is sent until every changed document is extracted and valid.
 4. Sends, through the SPARQL 1.1 Graph Store HTTP Protocol: the reference graphs when their fingerprint differs
    from this build's (graph/wsis-sdg-matrix, then graph/schemes carrying the fingerprint), a PUT of N-Triples
    per changed document, a DELETE per removed one.
@@ -46,9 +46,10 @@ from . import data_path, statistics
 from .errors import DocumentError, InvalidGraph, StoreError
 from .graph import document_iri, matrix_graph, matrix_quads, scheme_quads, schemes_graph
 from .load import iter_paths
-from .namespaces import PREFIXES, WSIS, base_iri
+from .namespaces import WSIS, base_iri
 from .remote import _URL, RemoteStore, _Auth, display_url, exchange, remote_limits
 from .schemes import load_vocabulary
+from .topical import threshold_value
 from .store import LOAD_BATCH_BYTES, _extracted, _fingerprint
 
 PAGE_ROWS = {"documents": 5000, "summaries": 2000}  # the LIMIT of each paged query (kept in step with its file)
@@ -271,6 +272,7 @@ def build_remote(
     strict: bool = False,
     validate: bool = True,
     topical: str | None = "keywords",
+    topical_threshold: str | float | None = None,
     workers: int | None = None,
     timeout: float | None = None,
     max_bytes: int | None = None,
@@ -288,6 +290,7 @@ def build_remote(
     A bad file is skipped and reported in the summary (with `strict`, the build fails and sends nothing).
     """
     started = time.perf_counter()
+    threshold = threshold_value(topical_threshold) if topical else None  # a bad value fails before any work
     base = base_iri(base)
     roots = [Path(p) for p in paths]
     files = list(iter_paths(roots))
@@ -298,7 +301,7 @@ def build_remote(
     remote = RemoteStore(endpoint, timeout, max_bytes, adhoc=True)  # its queries name their graphs
     target = GraphStore(graph_store, timeout, max_bytes)
     summary = RemoteBuildSummary(target=target.where)
-    fingerprint = _fingerprint(base, matrix, topical)
+    fingerprint = _fingerprint(base, matrix, topical, threshold)
 
     existing = read_documents(remote)
     reference_fingerprint, statistics_digest = read_markers(remote, base)
@@ -307,7 +310,8 @@ def build_remote(
 
     if on_start:
         on_start(len(files))
-    local, tasks, kept = _plan(files, roots, shard_of_root, existing, base, topical, fingerprint, strict, summary,
+    extraction = (base, topical, threshold, str(matrix) if matrix else None)
+    local, tasks, kept = _plan(files, roots, shard_of_root, existing, extraction, fingerprint, strict, summary,
                                on_document)
 
     reference_stale = reference_fingerprint != fingerprint
@@ -317,12 +321,10 @@ def build_remote(
         work = ox.Store(scratch) if tasks or reference_stale else None
         built: dict[str, str] = {}  # IRI of each extracted document -> its name
         if work is not None:
-            vocabulary = load_vocabulary(base)
-            work.bulk_extend(list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix)))
+            if reference_stale:
+                vocabulary = load_vocabulary(base)
+                work.bulk_extend(list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix)))
             _extract(work, tasks, local, fingerprint, workers, strict, summary, built, on_document)
-            if built and any(work.quads_for_pattern(None, None, None, matrix_graph(base))):
-                work.update(data_path("ontology", "rules", "matrix-implied.ru").read_text(encoding="utf-8"),
-                            prefixes=PREFIXES)
             if validate and (built or reference_stale):
                 from .validate import validate_store_graphs
 
@@ -390,9 +392,11 @@ def build_remote(
     return summary
 
 
-def _plan(files, roots, shard_of_root, existing, base, topical, fingerprint, strict, summary, on_document):
-    """Which files to extract (tasks) and which remote documents to keep as they are; refuses a file whose
-    document another folder built. `local` maps each document IRI to (file, name, folder, hash)."""
+def _plan(files, roots, shard_of_root, existing, extraction, fingerprint, strict, summary, on_document):
+    """Which files to extract (tasks, as store._extract_one takes them) and which remote documents to keep as
+    they are; refuses a file whose document another folder built. `local` maps each document IRI to (file, name,
+    folder, hash)."""
+    base = extraction[0]
     shards = set(shard_of_root.values())
     local: dict[str, tuple[Path, str, str, str]] = {}
     for path, name in files:
@@ -431,7 +435,7 @@ def _plan(files, roots, shard_of_root, existing, base, topical, fingerprint, str
             if on_document:
                 on_document(name, None)
         else:
-            tasks.append((str(path), name, base, topical))
+            tasks.append((str(path), name, *extraction))
     return local, tasks, kept
 
 
@@ -443,7 +447,8 @@ def statistics_graph_body(remote, base: str) -> tuple[bytes, int]:
     for one in summaries.values():
         totals.add(one)
     graph = statistics.statistics_graph(base)
-    triples = [q.triple for _, quads in statistics.observations(totals, None, base) for q in quads]
+    nquads = "".join(lines for _, lines in statistics.observations(totals, None, base)).encode("utf-8")
+    triples = [q.triple for q in ox.parse(nquads, format=ox.RdfFormat.N_QUADS)]
     triples.append(ox.Triple(graph, ox.NamedNode(str(WSIS.documentsDigest)), ox.Literal(digest)))
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(summaries)
 
