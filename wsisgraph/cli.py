@@ -174,8 +174,8 @@ def _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, top
     try:
         summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, strict=strict,
                                validate=not no_validate, topical=None if topical == "none" else topical,
-                               topical_threshold=topical_threshold, on_start=lambda n: bar(n, "extracting"), on_document=on_document,
-                               on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
+                               topical_threshold=topical_threshold, on_start=lambda n: bar(n, "extracting"),
+                               on_document=on_document, on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)
