@@ -4,11 +4,14 @@ other into a real server (the Oxigraph server, or Virtuoso 7 with --server virtu
 changed and one after one document changed, which recomputes the statistics from every document's summary.
 
     python bench/remote.py --docs 1000 [--server oxigraph|virtuoso]
+    python bench/remote.py --growth 1000,2000,4000,8000
+
 
 Reports the wall time of each build, and of its two reads alone: the documents' state (queries/remote/
 documents.rq, what every build reads) and the summaries (summaries.rq, what a build that changed something reads,
 for every document of every shard); writes bench/results/remote-SERVER-N.json. Builds run without validation
-(its cost is `build`'s, measured by bench/run.py).
+(its cost is `build`'s, measured by bench/run.py). `--growth` only extracts the documents (no server) and prints
+how many triples the whole statistics graph, which each build that changed something PUTs, has at each size.
 """
 from __future__ import annotations
 
@@ -39,11 +42,31 @@ def timed(label: str, results: dict, function, *args, **kwargs):
     return value
 
 
+def growth(sizes: list[int]) -> None:
+    from wsisgraph import statistics
+    from wsisgraph.store import _extracted
+
+    base = base_iri()
+    with tempfile.TemporaryDirectory(prefix="wsisgraph-bench-growth-") as scratch:
+        generate(Path(scratch), max(sizes))
+        tasks = [(str(p), p.name, base, "keywords", None, None) for p in sorted(Path(scratch).iterdir())]
+        totals = statistics.Totals(statistics.index(base))
+        for done, result in enumerate(_extracted(tasks, 2), 1):
+            totals.add(result["summary"])
+            if done in sizes:
+                lines = "".join(text for _, text in statistics.observations(totals, None, base))
+                print(f"{done} documents: {lines.count(chr(10))} statistics triples", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1000)
     parser.add_argument("--server", choices=["oxigraph", "virtuoso"], default="oxigraph")
+    parser.add_argument("--growth", help="comma-separated corpus sizes: the statistics graph's size at each")
     args = parser.parse_args()
+    if args.growth:
+        growth([int(n) for n in args.growth.split(",")])
+        return 0
     results: dict = {"documents": args.docs, "server": args.server}
     with tempfile.TemporaryDirectory(prefix="wsisgraph-bench-remote-") as scratch:
         corpus = Path(scratch) / "corpus"
