@@ -49,7 +49,7 @@ def growth(sizes: list[int]) -> None:
     base = base_iri()
     with tempfile.TemporaryDirectory(prefix="wsisgraph-bench-growth-") as scratch:
         generate(Path(scratch), max(sizes))
-        tasks = [(str(p), p.name, base, "keywords", None, None) for p in sorted(Path(scratch).iterdir())]
+        tasks = [(str(p), p.name, base, "keywords", None, None, ()) for p in sorted(Path(scratch).iterdir())]
         totals = statistics.Totals(statistics.index(base))
         for done, result in enumerate(_extracted(tasks, 2), 1):
             totals.add(result["summary"])

@@ -29,9 +29,6 @@ SHARD_A = [SEEDS / "000_4a3d6c9ea7ec870d.txt", SEEDS / "002_0a617c45d6870c06.txt
 SHARD_B = [FIXTURES / "docs" / "collection.json", FIXTURES / "docs" / "post.json",
            FIXTURES / "docs" / "response-headings.md", FIXTURES / "docs" / "page.html"]
 CHANGED, REMOVED = "response-bold.md", "post.json"  # in shard-a, shard-b
-#: Saved queries whose rows differ on Virtuoso whatever filled it (test_virtuoso.py checks those through push):
-#: topical-links groups a document-level link (no ?part) into one row per evidence target there.
-VIRTUOSO_DIFFERS = {"topical-links"}
 GRAPH_STORE_PATHS = ("/store", "/sparql-graph-crud-auth")
 
 
@@ -90,8 +87,7 @@ def graph_store_requests(record: list[tuple[str, str]]) -> list[str]:
 
 
 def rows(endpoint: str) -> dict[str, tuple]:
-    return {q.name: shown(run_query(RemoteStore(endpoint), q.name)) for q in list_queries()
-            if not (endpoint.endswith("/sparql") and q.name in VIRTUOSO_DIFFERS)}
+    return {q.name: shown(run_query(RemoteStore(endpoint), q.name)) for q in list_queries()}
 
 
 def shown(results: dict) -> tuple:

@@ -97,8 +97,8 @@ def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict
     if remote or endpoint:
         if store_path is not None or not (remote and endpoint):
             raise click.UsageError("give --store PATH, or --remote GSP_URL with --endpoint QUERY_URL")
-        return _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, topical, topical_threshold,
-                             quiet)
+        return _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical,
+                             topical_threshold, quiet)
     if store_path is None:
         raise click.UsageError("give --store PATH (or --remote GSP_URL --endpoint QUERY_URL)")
     from .store import build as build_store
@@ -147,7 +147,8 @@ def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict
     )
 
 
-def _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, topical, topical_threshold, quiet):
+def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold,
+                  quiet):
     from .errors import DocumentError, InvalidGraph
     from .remote_build import build_remote
 
@@ -172,8 +173,8 @@ def _build_remote(docs, remote, endpoint, base, matrix, strict, no_validate, top
             state["bar"].update(1)
 
     try:
-        summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, strict=strict,
-                               validate=not no_validate, topical=None if topical == "none" else topical,
+        summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, vocabularies=vocabularies,
+                               strict=strict, validate=not no_validate, topical=None if topical == "none" else topical,
                                topical_threshold=topical_threshold, on_start=lambda n: bar(n, "extracting"),
                                on_document=on_document, on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
     except InvalidGraph as err:

@@ -214,10 +214,10 @@ def documents_digest(documents: Iterable[tuple[str, str, str | None]]) -> str:
     return digest.hexdigest()
 
 
-def summary_from_row(row: dict, base: str) -> dict:
+def summary_from_row(row: dict, base: str, vocabularies=()) -> dict:
     """One row of summaries.rq as the summary dict `statistics.summarize` makes from the extraction. Links to
     concepts this version does not know are left out (a graph built from other reference data)."""
-    ix = statistics.index(base)
+    ix = statistics.index(base, vocabularies)
     parts: dict[str, set[int]] = {}
     for line in (_value(row, "parts") or "").split("\n"):
         part, _, concept = line.partition("\t")
@@ -235,13 +235,13 @@ def summary_from_row(row: dict, base: str) -> dict:
             "parts": [sorted(p) for p in parts.values()], "about": sorted(about)}
 
 
-def read_summaries(remote, base: str) -> tuple[dict[str, dict], str]:
+def read_summaries(remote, base: str, vocabularies=()) -> tuple[dict[str, dict], str]:
     """The statistics summary of every document in the store (IRI -> summary) and the digest of those documents.
     `remote` is a RemoteStore or an EmbeddedStore (both answer `select`)."""
     summaries, documents = {}, []
     for row in _pages(remote, "summaries"):
         iri = row["graph"]["value"]
-        summaries[iri] = summary_from_row(row, base)
+        summaries[iri] = summary_from_row(row, base, vocabularies)
         documents.append((iri, _value(row, "hash") or "", _value(row, "fingerprint")))
     return summaries, documents_digest(documents)
 
@@ -269,6 +269,7 @@ def build_remote(
     *,
     base: str | None = None,
     matrix: str | Path | None = None,
+    vocabularies: Iterable[str | Path] = (),
     strict: bool = False,
     validate: bool = True,
     topical: str | None = "keywords",
@@ -298,10 +299,12 @@ def build_remote(
         raise DocumentError(f"{', '.join(map(str, roots))}: no documents found; give a folder holding WSIS documents")
     shard_of_root = {root: _shard_name(root) for root in roots}
     shards = set(shard_of_root.values())
+    vocabulary = load_vocabulary(base, tuple(vocabularies))  # a bad vocabulary file fails here, before any work
+    vocabularies = vocabulary.extra  # absolute paths, for the worker processes
     remote = RemoteStore(endpoint, timeout, max_bytes, adhoc=True)  # its queries name their graphs
     target = GraphStore(graph_store, timeout, max_bytes)
     summary = RemoteBuildSummary(target=target.where)
-    fingerprint = _fingerprint(base, matrix, topical, threshold)
+    fingerprint = _fingerprint(base, matrix, topical, threshold, vocabularies)
 
     existing = read_documents(remote)
     reference_fingerprint, statistics_digest = read_markers(remote, base)
@@ -310,7 +313,7 @@ def build_remote(
 
     if on_start:
         on_start(len(files))
-    extraction = (base, topical, threshold, str(matrix) if matrix else None)
+    extraction = (base, topical, threshold, str(matrix) if matrix else None, vocabularies)
     local, tasks, kept = _plan(files, roots, shard_of_root, existing, extraction, fingerprint, strict, summary,
                                on_document)
 
@@ -322,7 +325,6 @@ def build_remote(
         built: dict[str, str] = {}  # IRI of each extracted document -> its name
         if work is not None:
             if reference_stale:
-                vocabulary = load_vocabulary(base)
                 work.bulk_extend(list(scheme_quads(vocabulary)) + list(matrix_quads(vocabulary, matrix)))
             _extract(work, tasks, local, fingerprint, workers, strict, summary, built, on_document)
             if validate and (built or reference_stale):
@@ -383,7 +385,7 @@ def build_remote(
                 on_graph("DELETE", iri)
         del work  # closed before its folder is removed
     if statistics_stale:
-        body, summary.remote_documents = statistics_graph_body(remote, base)
+        body, summary.remote_documents = statistics_graph_body(remote, base, vocabularies)
         put(statistics.statistics_graph(base).value, body)
         summary.statistics_updated = True
     else:
@@ -439,11 +441,11 @@ def _plan(files, roots, shard_of_root, existing, extraction, fingerprint, strict
     return local, tasks, kept
 
 
-def statistics_graph_body(remote, base: str) -> tuple[bytes, int]:
+def statistics_graph_body(remote, base: str, vocabularies=()) -> tuple[bytes, int]:
     """The whole statistics graph as N-Triples, recomputed from the summaries of every document `remote` holds
     (every folder's), marked with the digest of those documents; and how many documents it counts."""
-    summaries, digest = read_summaries(remote, base)
-    totals = statistics.Totals(statistics.index(base))
+    summaries, digest = read_summaries(remote, base, vocabularies)
+    totals = statistics.Totals(statistics.index(base, vocabularies))
     for one in summaries.values():
         totals.add(one)
     graph = statistics.statistics_graph(base)
