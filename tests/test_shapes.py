@@ -204,3 +204,12 @@ def test_workers_read_the_store_and_name_each_violation_graph(tmp_path, seed_dir
     assert not report.conforms and report.graphs == 5
     assert {(v.shape, v.focus, v.graph) for v in report.violations} == {
         ("shape:ExtractedText", f"<{text.value}>", doc.value)}
+
+
+def test_inference_needs_the_reference_engine(tmp_path):
+    good = tmp_path / "good.ttl"
+    good.write_text(PREFIXES + (HERE / "good" / "concepts.ttl").read_text(encoding="utf-8"), encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["validate", str(good), "--inference", "rdfs"], obj={})
+    assert refused.exit_code == 2 and "--inference rdfs is pySHACL's: add --engine pyshacl" in refused.stderr
+    done = CliRunner().invoke(cli, ["validate", str(good), "--inference", "rdfs", "--engine", "pyshacl"], obj={})
+    assert done.exit_code == 0 and done.stdout.startswith("conforms: 1 graphs") and "(pyshacl)" in done.stdout

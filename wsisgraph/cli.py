@@ -140,7 +140,8 @@ def build(docs, store_path, base, matrix, vocabularies, strict, no_validate, top
               help="Apply RDFS inference with the ontology before validating (needs --engine pyshacl).")
 @click.option("--engine", type=click.Choice(["rust", "pyshacl"]), default="rust", show_default=True,
               help="rust: the shacl package, fast; pyshacl: the reference engine, which gives the same verdicts.")
-def validate(files, store_path, fmt, inference, engine):
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(files, store_path, fmt, inference, engine, quiet):
     """Check a store, or RDF files, against the SHACL shapes in shapes/. Exit 1 when it does not conform.
 
     \b
@@ -156,9 +157,14 @@ def validate(files, store_path, fmt, inference, engine):
     if store_path:
         from .store import _resolve, open_store
 
+        from contextlib import nullcontext
+
         opened = open_store(store_path)
-        report = validate_store_graphs(opened.store, inference=inference, engine=engine,
-                                       location=_resolve(opened.path))
+        graphs = sum(1 for _ in opened.store.named_graphs())
+        with (nullcontext() if quiet else
+              click.progressbar(length=graphs, label="validating", file=sys.stderr, show_pos=True)) as bar:
+            report = validate_store_graphs(opened.store, inference=inference, engine=engine,
+                                           location=_resolve(opened.path), on_graphs=bar.update if bar else None)
     else:
         report = validate_files(files, inference=inference, engine=engine)
     click.echo({"text": report.text, "json": report.json, "turtle": report.turtle}[fmt](), nl=False)
