@@ -180,14 +180,14 @@ def time_engine(engine: str, location: str, sample: int | None) -> dict:
         if engine == "shacl-rust":
             import shacl_rust
 
-            for _, data, _ in _batches(store, names, BATCH_BYTES["rust"]):
+            for _, data, _ in _batches(store, names, BATCH_BYTES):
                 problems += len(shacl_rust.validate(data.decode(), text, data_format="nt")["results"])
         elif engine == "pyrudof":
             import pyrudof
 
             rudof = pyrudof.Rudof(pyrudof.RudofConfig())
             rudof.read_shacl(text)
-            for _, data, _ in _batches(store, names, BATCH_BYTES["rust"]):
+            for _, data, _ in _batches(store, names, BATCH_BYTES):
                 rudof.read_data(data.decode(), format=pyrudof.RDFFormat.NTriples)
                 problems += len(rudof.validate_shacl().violations)
         elif engine == "pyshacl-turbo":
@@ -195,7 +195,7 @@ def time_engine(engine: str, location: str, sample: int | None) -> dict:
             import rdflib
 
             shapes = rdflib.Graph().parse(data=text, format="turtle")
-            for _, data, _ in _batches(store, names, BATCH_BYTES["pyshacl"]):
+            for _, data, _ in _batches(store, names, BATCH_BYTES):
                 conforms, _, _ = pyshacl_turbo.validate(rdflib.Graph().parse(data=data, format="nt"),
                                                         shacl_graph=shapes, allow_warnings=True)
                 problems += not conforms

@@ -79,6 +79,34 @@ def test_rust_engine_reports_what_pyshacl_reports(path):
             results = set(report.report_graph.subjects(RDF.type, SH.ValidationResult))
             assert len(results) == len(report.violations)
             assert (None, SH.conforms, rdflib.Literal(False)) in report.report_graph
+        assert components(fast) == components(reference)
+
+
+def components(report) -> set[str]:
+    """The constraint components of a report's results, from its standard report graph."""
+    g = report.report_graph
+    return {str(c).split("#")[1] for r in g.subjects(RDF.type, SH.ValidationResult)
+            for c in g.objects(r, SH.sourceConstraintComponent)}
+
+
+def test_bad_fixtures_break_every_component_the_rust_engine_is_trusted_with():
+    """So the comparison above covers each of them; a parameter added to RUST_PARAMETERS needs a bad fixture."""
+    from wsisgraph.validate import RUST_PARAMETERS
+
+    structural = {"targetClass", "property", "path", "message", "select", "prefixes", "declare", "prefix", "namespace",
+                  "qualifiedMinCount", "qualifiedMaxCount"}
+    expected = set()
+    for parameter in RUST_PARAMETERS:
+        name = str(parameter).split("#")[1]
+        if name == "qualifiedValueShape":
+            expected |= {"QualifiedMinCountConstraintComponent", "QualifiedMaxCountConstraintComponent"}
+        elif name == "sparql":
+            expected.add("SPARQLConstraintComponent")
+        elif name not in structural:
+            expected.add(name[0].upper() + name[1:] + "ConstraintComponent")
+    for engine in ("pyshacl", "rust"):
+        seen = set().union(*(components(validate_graph(load(path), engine=engine)) for path in BAD))
+        assert expected <= seen, (engine, expected - seen)
 
 
 def test_a_sequence_path_is_named_in_both_engines():
