@@ -241,3 +241,26 @@ def test_inference_needs_the_reference_engine(tmp_path):
     assert refused.exit_code == 2 and "--inference rdfs is pySHACL's: add --engine pyshacl" in refused.stderr
     done = CliRunner().invoke(cli, ["validate", str(good), "--inference", "rdfs", "--engine", "pyshacl"], obj={})
     assert done.exit_code == 0 and done.stdout.startswith("conforms: 1 graphs") and "(pyshacl)" in done.stdout
+
+
+@pytest.mark.parametrize("engine", ["rust", "pyshacl"])
+def test_a_document_graph_checked_before_loading(seed_dir, engine):
+    """A document's N-Quads as extraction writes them give the verdict its named graph gets in the store."""
+    from wsisgraph.extract import extract
+    from wsisgraph.graph import document_iri, matrix_by_line, to_nquads
+    from wsisgraph.load import load_document
+    from wsisgraph.namespaces import base_iri
+    from wsisgraph.validate import validate_document_nquads
+
+    base, name = base_iri(), "002_0a617c45d6870c06.txt"
+    data = to_nquads(extract(load_document(seed_dir / name, name), base), base, matrix_by_line(base, None))
+    graph = document_iri(name, base)
+    good = validate_document_nquads(data, graph, engine=engine)
+    assert good.conforms and good.triples == data.count(b"\n") > 100
+    bad = validate_document_nquads(data.replace(b'"text/plain"', b'"text/html"'), graph, engine=engine)
+    assert not bad.conforms
+    assert {(v.shape, v.focus, v.graph) for v in bad.violations} == {
+        ("shape:ExtractedText", f"<{graph}/text>", graph)}
+    with pytest.raises(ShapeError, match="quads of other graphs"):
+        validate_document_nquads(data + b"<https://e.org/s> <https://e.org/p> <https://e.org/o> <https://e.org/g> .\n",
+                                 graph, engine=engine)
