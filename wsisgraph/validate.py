@@ -404,18 +404,14 @@ def _batches(store, graphs: list[str], limit: int):
         yield batch, b"".join(chunks), triples
 
 
-def _validate_task(task: tuple) -> ValidationReport:
-    """Worker (or the parent): validate the graphs of one task. A task names its graphs and either the folder of
-    an on-disk store to read them from or their N-Triples."""
-    location, graphs, data, engine, inference = task
+def _validate_task(task: tuple[str, list[str], str, str]) -> ValidationReport:
+    """Worker: open the store at `location` read-only (once per process) and validate the named graphs of one
+    task, a few at a time."""
+    location, graphs, engine, inference = task
     started = time.perf_counter()
-    if data is not None:
-        report = _validate_batch(graphs, data, data.count(b"\n"), engine, inference)
-    else:
-        store = _open_read_only(location)
-        reports = [_validate_batch(batch, nt, n, engine, inference, store)
-                   for batch, nt, n in _batches(store, graphs, BATCH_BYTES)]
-        report = merge(reports, engine)
+    store = _open_read_only(location)
+    report = merge([_validate_batch(batch, data, triples, engine, inference, store)
+                    for batch, data, triples in _batches(store, graphs, BATCH_BYTES)], engine)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -448,7 +444,7 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        tasks = [(str(location), chunk, None, engine, inference) for chunk in chunks]
+        tasks = [(str(location), chunk, engine, inference) for chunk in chunks]
         reports = []
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             for report in pool.map(_validate_task, tasks):
