@@ -264,3 +264,32 @@ def test_a_document_graph_checked_before_loading(seed_dir, engine):
     with pytest.raises(ShapeError, match="quads of other graphs"):
         validate_document_nquads(data + b"<https://e.org/s> <https://e.org/p> <https://e.org/o> <https://e.org/g> .\n",
                                  graph, engine=engine)
+
+
+def test_a_reference_graph_is_read_when_it_holds_a_focus_node(tmp_path, seed_dir):
+    """The statistics graph targets no shape and is passed without being read out; one that holds an instance of a
+    targeted class (here through a subclass declared beside it) is validated like any other graph."""
+    import os
+
+    import pyoxigraph as ox
+
+    from wsisgraph.store import build
+    from wsisgraph.validate import validate_store_graphs
+
+    store = tmp_path / "store"
+    build([seed_dir], store, validate=False)
+    location = os.path.realpath(store / "current")
+    generation = ox.Store(location)
+    stats = ox.NamedNode("https://w3id.org/wsisgraph/graph/statistics")
+    triples = sum(1 for _ in generation.quads_for_pattern(None, None, None, stats))
+    report = validate_store_graphs(generation, names=[stats])
+    assert report.conforms and report.graphs == 1 and report.triples == triples > 0
+    odd, sub = ox.NamedNode("https://example.org/odd"), ox.NamedNode("https://example.org/Sub")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    generation.add(ox.Quad(sub, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+                           ox.NamedNode("https://w3id.org/wsisgraph/ontology#ExtractedText"), stats))
+    generation.add(ox.Quad(odd, rdf_type, sub, stats))
+    for engine in ("rust", "pyshacl"):
+        report = validate_store_graphs(generation, names=[stats], engine=engine)
+        assert not report.conforms and {(v.shape, v.focus, v.graph) for v in report.violations} == {
+            ("shape:ExtractedText", "<https://example.org/odd>", stats.value)}, engine

@@ -404,14 +404,47 @@ def _batches(store, graphs: list[str], limit: int):
         yield batch, b"".join(chunks), triples
 
 
+@lru_cache(maxsize=1)
+def _target_classes() -> tuple[str, ...] | None:
+    """Every class the shapes target (sh:targetClass, or a node shape that is itself a class), or None when a shape
+    targets nodes some other way."""
+    from rdflib.namespace import OWL, RDFS
+
+    shapes = shapes_graph()
+    if any((None, p, None) in shapes for p in (SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)):
+        return None
+    classes = set(shapes.objects(None, SH.targetClass))
+    for kind in (SH.NodeShape, SH.PropertyShape):
+        classes |= {s for s in shapes.subjects(RDF.type, kind)
+                    if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
+    return tuple(sorted(str(c) for c in classes))
+
+
+def _reports(store, graphs: list[str], engine: str, inference: str):
+    """The reports of `graphs` (consecutive document graphs, or one reference graph), a few graphs at a time. A
+    graph holding no instance of any targeted class has no focus node, so it conforms without being read out (the
+    statistics graph: 27 MB of N-Triples at 1,000 documents)."""
+    classes = _target_classes()
+    if len(graphs) == 1 and "/document/" not in graphs[0] and classes is not None and inference == "none":
+        values = " ".join(f"<{c}>" for c in classes)
+        if not store.query(f"ASK {{ GRAPH <{graphs[0]}> {{ VALUES ?class {{ {values} }} "
+                           "?node <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
+                           "<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class } }"):
+            count = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graphs[0]}> {{ ?s ?p ?o }} }}")))
+            yield ValidationReport(conforms=True, graphs=1, triples=int(count["n"].value), engine=engine,
+                                   report_graph=_conforming_report())
+            return
+    for batch, data, triples in _batches(store, graphs, BATCH_BYTES):
+        yield _validate_batch(batch, data, triples, engine, inference, store)
+
+
 def _validate_task(task: tuple[str, list[str], str, str]) -> ValidationReport:
     """Worker: open the store at `location` read-only (once per process) and validate the named graphs of one
     task, a few at a time."""
     location, graphs, engine, inference = task
     started = time.perf_counter()
     store = _open_read_only(location)
-    report = merge([_validate_batch(batch, data, triples, engine, inference, store)
-                    for batch, data, triples in _batches(store, graphs, BATCH_BYTES)], engine)
+    report = merge(list(_reports(store, graphs, engine, inference)), engine)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -454,8 +487,7 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
     else:  # in this process: a small store, or one only in memory
         reports = []
         for chunk in chunks:
-            for batch, data, triples in _batches(store, chunk, BATCH_BYTES):
-                report = _validate_batch(batch, data, triples, engine, inference, store)
+            for report in _reports(store, chunk, engine, inference):
                 reports.append(report)
                 if on_graphs:
                     on_graphs(report.graphs)
