@@ -155,7 +155,7 @@ def document_graphs(store) -> list:
     return [g for g in store.named_graphs() if "/document/" in g.value]
 
 
-def time_engine(engine: str, location: str, sample: int | None) -> dict:
+def time_engine(engine: str, location: str, sample: int | None, docs: str | None = None) -> dict:
     import pyoxigraph as ox
 
     store = ox.Store.read_only(location)
@@ -176,7 +176,7 @@ def time_engine(engine: str, location: str, sample: int | None) -> dict:
         from wsisgraph.store import _extract_one
         from wsisgraph.validate import validate_document_nquads
 
-        files = list(iter_paths([Path(location).parent.parent / "docs"]))
+        files = list(iter_paths([docs]))
         extracted = [_extract_one((str(path), name, base_iri(), "keywords", None, None)) for path, name in files]
         extracted = [e for e in extracted if "nquads" in e]
         graphs = extracted
@@ -275,7 +275,7 @@ def sparql_queries() -> list[str]:
 
 
 def run_one(args) -> None:
-    result = time_engine(args.one, args.location, args.sample if args.one in SLOW else None)
+    result = time_engine(args.one, args.location, args.sample if args.one in SLOW else None, args.docs)
     if args.one not in ("oxigraph-sparql", "rust-before-loading"):
         same, total, differ = agreement(args.one)
         result.update(agree=same, fixtures=total, differ=differ)
@@ -287,6 +287,8 @@ def main() -> None:
     ap.add_argument("--store", type=Path, help="a store made by bench/run.py --keep DIR (DIR/store)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, from: " + ", ".join(ENGINES))
     ap.add_argument("--sample", type=int, default=100, help="document graphs the slow engines validate")
+    ap.add_argument("--docs", type=Path, help="the documents the store was built from (default: DIR/docs beside "
+                                             "DIR/store), for rust-before-loading")
     ap.add_argument("--out", type=Path, help="write the rows as JSON here too")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--location", help=argparse.SUPPRESS)
@@ -298,8 +300,9 @@ def main() -> None:
     location = os.path.realpath(args.store / "current")
     rows = []
     for engine in args.engines.split(","):
+        docs = args.docs or args.store.parent / "docs"
         done = subprocess.run([sys.executable, __file__, "--one", engine, "--location", location,
-                               "--sample", str(args.sample)], capture_output=True, text=True)
+                               "--sample", str(args.sample), "--docs", str(docs)], capture_output=True, text=True)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["failed"])[-1]
             print(f"{engine}: not measured ({last})", file=sys.stderr)

@@ -155,9 +155,9 @@ def validate(files, store_path, fmt, inference, engine, quiet):
     if inference != "none" and engine != "pyshacl":
         raise click.UsageError("--inference rdfs is pySHACL's: add --engine pyshacl")
     if store_path:
-        from .store import _resolve, open_store
-
         from contextlib import nullcontext
+
+        from .store import _resolve, open_store
 
         opened = open_store(store_path)
         graphs = sum(1 for _ in opened.store.named_graphs())
