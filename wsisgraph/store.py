@@ -363,8 +363,8 @@ def build(
                 if not previous:
                     fresh += [schemes_graph(base), matrix_graph(base)]
                 store.flush()  # the validation workers read the new generation from disk
-                if len(fresh) > 100:  # compacted, it reads back 2.3 times cheaper (bench/validate.py)
-                    store.optimize()
+                if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2.3 times
+                    store.optimize()                              # cheaper (bench/validate.py)
                 report = validate_store_graphs(store, names=fresh, location=generation)
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
