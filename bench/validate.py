@@ -310,8 +310,8 @@ def main() -> None:
         row = json.loads(done.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(f"{engine}: done", file=sys.stderr)
-    print(f"\n| engine | fixtures agreeing with pySHACL | documents timed | wall s | CPU s | "
-          f"per 1,000 docs wall / CPU | 10,000 docs wall / CPU (extrapolated) | peak RSS |")
+    print("\n| engine | fixtures agreeing with pySHACL | documents timed | wall s | CPU s | "
+          "per 1,000 docs wall / CPU | 10,000 docs wall / CPU (extrapolated) | peak RSS |")
     print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         per = 1000 / row["documents"]

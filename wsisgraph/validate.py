@@ -2,7 +2,7 @@
 
 - `rust` (the default): the `shacl` package from PyPI, a SHACL engine written in Rust. It gives pySHACL's verdict,
   shapes, focus nodes, paths and messages on every fixture under tests/shapes (a test runs both engines on each),
-  at about a hundredth of pySHACL's cost. It is trusted only with the constraint parameters those fixtures
+  for 1/15 to 1/25 of pySHACL's CPU time on a store (bench/validate.py). It is trusted only with the constraint parameters those fixtures
   exercise (`RUST_PARAMETERS`): a shape file using any other SHACL parameter is refused with a `ShapeError`
   naming the file and the parameter, never validated half-way.
 - `pyshacl`: the reference engine, on rdflib graphs (`wsisgraph validate --engine pyshacl`); it also does RDFS
@@ -12,8 +12,8 @@ A store is validated graph by graph: each document's named graph (every shape ab
 holds inside one document's graph, and their IRIs are minted under the document's), and each reference graph
 (schemes, matrix, statistics) on its own. Document graphs are validated a few at a time (`BATCH_BYTES` of
 N-Triples), which bounds memory; when a store is on disk, worker processes open it read-only and read their own
-graphs, so reading (Oxigraph decodes every term, which costs twice what the rust engine's checks cost) is spread
-over the CPUs as well.
+graphs, so reading (Oxigraph decodes every term, which costs two to four times what the rust engine's checks
+cost) is spread over the CPUs as well.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Iterable
 
 import rdflib
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, SH
 
 from . import data_path
 from .errors import ShapeError, WsisgraphError
@@ -499,7 +499,7 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
 def validate_document_nquads(data: bytes, graph: str, engine: str = DEFAULT_ENGINE) -> ValidationReport:
     """Validate one document's graph from the N-Quads extraction made for it (every quad in `graph`), before it is
     loaded: the same check as validating that named graph in the store, without reading it back (reading costs
-    Oxigraph twice what the rust engine's checks cost)."""
+    Oxigraph two to four times what the rust engine's checks cost)."""
     _check_engine(engine)
     started = time.perf_counter()
     suffix = f" <{graph}> .\n".encode()  # a raw line break only ever ends a quad
