@@ -2,9 +2,9 @@
 
 - `rust` (the default): the `shacl` package from PyPI, a SHACL engine written in Rust. It gives pySHACL's verdict,
   shapes, focus nodes, paths and messages on every fixture under tests/shapes (a test runs both engines on each),
-  for 1/15 to 1/25 of pySHACL's CPU time on a store (bench/validate.py). It is trusted only with the constraint parameters those fixtures
-  exercise (`RUST_PARAMETERS`): a shape file using any other SHACL parameter is refused with a `ShapeError`
-  naming the file and the parameter, never validated half-way.
+  for 1/15 to 1/25 of pySHACL's CPU time on a store (bench/validate.py). It is trusted only with the constraint
+  parameters those fixtures exercise (`RUST_PARAMETERS`): a shape file using any other SHACL parameter is refused
+  with a `ShapeError` naming the file and the parameter, never validated half-way.
 - `pyshacl`: the reference engine, on rdflib graphs (`wsisgraph validate --engine pyshacl`); it also does RDFS
   inference with the ontology (`--inference rdfs`).
 
