@@ -177,7 +177,8 @@ def time_engine(engine: str, location: str, sample: int | None, docs: str | None
         from wsisgraph.validate import validate_document_nquads
 
         files = list(iter_paths([docs]))
-        extracted = [_extract_one((str(path), name, base_iri(), "keywords", None, None, ())) for path, name in files]
+        extracted = [_extract_one((str(path), name, base_iri(), "keywords", None, None, ()))  # as build passes it
+                     for path, name in files]
         extracted = [e for e in extracted if "nquads" in e]
         graphs = extracted
         started, cpu0 = time.perf_counter(), cpu()
