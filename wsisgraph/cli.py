@@ -137,24 +137,36 @@ def build(docs, store_path, base, matrix, vocabularies, strict, no_validate, top
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="turtle is the standard SHACL validation report graph.")
 @click.option("--inference", type=click.Choice(["none", "rdfs"]), default="none", show_default=True,
-              help="Apply RDFS inference with the ontology before validating.")
-def validate(files, store_path, fmt, inference):
+              help="Apply RDFS inference with the ontology before validating (needs --engine pyshacl).")
+@click.option("--engine", type=click.Choice(["rust", "pyshacl"]), default="rust", show_default=True,
+              help="rust: the shacl package, fast; pyshacl: the reference engine, which gives the same verdicts.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(files, store_path, fmt, inference, engine, quiet):
     """Check a store, or RDF files, against the SHACL shapes in shapes/. Exit 1 when it does not conform.
 
     \b
     wsisgraph validate --store build/store
-    wsisgraph validate build/wsis.ttl --format json
+    wsisgraph validate build/wsis.ttl --format json --engine pyshacl
     """
     from .validate import validate_files, validate_store_graphs
 
     if bool(files) == bool(store_path):
         raise click.UsageError("give --store PATH or RDF FILES, not both")
+    if inference != "none" and engine != "pyshacl":
+        raise click.UsageError("--inference rdfs is pySHACL's: add --engine pyshacl")
     if store_path:
-        from .store import open_store
+        from contextlib import nullcontext
 
-        report = validate_store_graphs(open_store(store_path).store, inference=inference)
+        from .store import _resolve, open_store
+
+        opened = open_store(store_path)
+        graphs = sum(1 for _ in opened.store.named_graphs())
+        with (nullcontext() if quiet else
+              click.progressbar(length=graphs, label="validating", file=sys.stderr, show_pos=True)) as bar:
+            report = validate_store_graphs(opened.store, inference=inference, engine=engine,
+                                           location=_resolve(opened.path), on_graphs=bar.update if bar else None)
     else:
-        report = validate_files(files, inference=inference)
+        report = validate_files(files, inference=inference, engine=engine)
     click.echo({"text": report.text, "json": report.json, "turtle": report.turtle}[fmt](), nl=False)
     if not report.conforms:
         sys.exit(1)
