@@ -201,7 +201,10 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        from .processes import pool_options
+
+        with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                                 **pool_options()) as pool:
             reports = list(pool.map(_validate_batch, tasks))
     else:
         reports = [_validate_batch(task) for task in tasks]
