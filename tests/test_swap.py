@@ -106,7 +106,7 @@ def test_readers_during_rebuilds_see_the_old_or_the_new_graph(tmp_path, corpora)
     try:
         for reader in readers:
             assert reader.stdout.readline().strip() == "ready"
-        for corpus in (b, a, b, a):
+        for corpus in (b, a, b):
             build([corpus], store, validate=False)
         stop_file.touch()
         seen = [entry for reader in readers for entry in json.loads(reader.communicate(timeout=60)[0])]
