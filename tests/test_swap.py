@@ -196,6 +196,31 @@ def test_a_generation_removed_while_it_is_being_opened_is_skipped(tmp_path, corp
     assert generations(store) == {current(store).name} and not list(store.glob(f"{TRASH}*"))
 
 
+def open_files(folder: Path) -> list[str]:
+    """The files under `folder` this process has open."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder) + os.sep):
+            found.append(target)
+    return found
+
+
+def test_a_build_has_closed_its_store_when_it_returns(tmp_path, corpora):
+    """An incremental build validated in this process (pySHACL leaves reference cycles that reach the store) must
+    not leave its writer open: it would go on compacting the generation readers now open, deleting their files."""
+    a, b, shapes = corpora
+    store = tmp_path / "store"
+    build([a], store, validate=False)
+    build([b], store)
+    assert open_files(store) == []
+    with open_store(store) as opened:
+        assert shape(opened) == shapes["b"]
+
+
 def ask(endpoint: str) -> list[int]:
     url = endpoint + "?" + urllib.parse.urlencode({"query": BOTH})
     request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})

@@ -155,6 +155,7 @@ class _Supervisor:
         self.on_switch = on_switch
         self.active: _Server | None = None
         self.draining: list[_Server] = []
+        self.failed: Path | None = None  # a generation no server could be started on
         self.stopped = asyncio.Event()
         self.signal: int | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -216,11 +217,12 @@ class _Supervisor:
             changed = _resolve(self.store_path) != active.generation.location
         except (StoreError, OSError):
             return  # the store folder is gone or being replaced: keep serving what we have
-        if not changed:
+        if not changed or _resolve(self.store_path) == self.failed:
             return
         try:
             fresh = await self._start(hold_generation(self.store_path))
         except StoreError as err:
+            self.failed = _resolve(self.store_path)  # not tried again: a later build makes another one
             if self.on_switch:
                 self.on_switch(f"warning: still serving {active.name}: {err}")
             return

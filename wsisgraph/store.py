@@ -245,6 +245,16 @@ def _swap(folder: Path, generation: Path) -> None:
     os.replace(link, folder / CURRENT)  # atomic: readers see the old or the new generation, never neither
 
 
+def _closed() -> None:
+    """Make sure the build's writer is closed before its generation becomes current. A reference cycle can keep it
+    open after `del`: pySHACL's parser keeps tracebacks whose frames reach the validation's, which holds the store.
+    An open writer goes on compacting and deletes files a reader of the new generation still expects ("Corruption:
+    ... .sst: No such file"), in this process or any other."""
+    import gc
+
+    gc.collect()
+
+
 def _in_use(generation: Path) -> bool:
     """Is another process (a writable server) holding this generation's RocksDB lock?"""
     try:
@@ -488,6 +498,7 @@ def build(
                                        "the previous graph is kept", report)
             store.flush()
             del store
+            _closed()
             totals.save(generation)
             (generation / READERS).touch()
             (generation / MANIFEST).write_text(json.dumps({
