@@ -477,9 +477,11 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from .processes import pool_options
+
         tasks = [(str(location), chunk, engine, inference) for chunk in chunks]
         reports = []
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), **pool_options()) as pool:
             for report in pool.map(_validate_task, tasks):
                 reports.append(report)
                 if on_graphs:
