@@ -210,24 +210,37 @@ def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="turtle is the standard SHACL validation report graph.")
 @click.option("--inference", type=click.Choice(["none", "rdfs"]), default="none", show_default=True,
-              help="Apply RDFS inference with the ontology before validating.")
-def validate(files, store_path, fmt, inference):
+              help="Apply RDFS inference with the ontology before validating (needs --engine pyshacl).")
+@click.option("--engine", type=click.Choice(["rust", "pyshacl"]), default="rust", show_default=True,
+              help="rust: the shacl package, fast; pyshacl: the reference engine, which gives the same verdicts.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(files, store_path, fmt, inference, engine, quiet):
     """Check a store, or RDF files, against the SHACL shapes in shapes/. Exit 1 when it does not conform.
 
     \b
     wsisgraph validate --store build/store
-    wsisgraph validate build/wsis.ttl --format json
+    wsisgraph validate build/wsis.ttl --format json --engine pyshacl
     """
     from .validate import validate_files, validate_store_graphs
 
     if bool(files) == bool(store_path):
         raise click.UsageError("give --store PATH or RDF FILES, not both")
+    if inference != "none" and engine != "pyshacl":
+        raise click.UsageError("--inference rdfs is pySHACL's: add --engine pyshacl")
     if store_path:
-        from .store import open_store
+        from contextlib import nullcontext
 
-        report = validate_store_graphs(open_store(store_path).store, inference=inference)
+        from .store import _resolve, open_store
+
+        with open_store(store_path) as opened:  # held while validating: a rebuild does not remove it
+            graphs = sum(1 for _ in opened.store.named_graphs())
+            with (nullcontext() if quiet else
+                  click.progressbar(length=graphs, label="validating", file=sys.stderr, show_pos=True)) as bar:
+                report = validate_store_graphs(opened.store, inference=inference, engine=engine,
+                                               location=_resolve(opened.path),
+                                               on_graphs=bar.update if bar else None)
     else:
-        report = validate_files(files, inference=inference)
+        report = validate_files(files, inference=inference, engine=engine)
     click.echo({"text": report.text, "json": report.json, "turtle": report.turtle}[fmt](), nl=False)
     if not report.conforms:
         sys.exit(1)
@@ -407,21 +420,26 @@ def serve(store_path, port, writable):
     """Serve a store with the Oxigraph SPARQL server on 127.0.0.1 until stopped (Ctrl-C).
 
     SPARQL queries at http://127.0.0.1:PORT/query (the default graph is the union of all graphs, as locally),
-    the Graph Store at /store. Query it with `--endpoint http://127.0.0.1:PORT/query`.
+    the Graph Store at /store. Query it with `--endpoint http://127.0.0.1:PORT/query`. A rebuilt store is served
+    as soon as the build ends, without a moment where nothing answers (not with --writable: restart to serve it).
 
     \b
     wsisgraph serve --store build/store --port 7878
     """
-    import os
+    from .serve import serve as serve_store
 
-    from .store import server_command
+    def on_ready(generation: str) -> None:
+        mode = "read-write (a rebuilt store is served after a restart)" if writable else "read-only"
+        click.echo(f"serving {store_path} {mode}: SPARQL queries at http://127.0.0.1:{port}/query (Ctrl-C stops)",
+                   err=True)
 
-    command = server_command(store_path, port, writable=writable)
-    click.echo(f"serving {store_path} {'read-write' if writable else 'read-only'}: SPARQL queries at "
-               f"http://127.0.0.1:{port}/query (Ctrl-C stops)", err=True)
-    sys.stderr.flush()
-    sys.stdout.flush()
-    os.execv(command[0], command)  # the server replaces this process: signals reach it, nothing is left behind
+    def on_switch(message: str) -> None:
+        if message.startswith("warning:"):
+            click.echo(message, err=True)
+        else:
+            click.echo(f"serving the rebuilt {store_path} ({message}) from now on", err=True)
+
+    serve_store(store_path, port, writable=writable, on_ready=on_ready, on_switch=on_switch)
 
 
 @cli.command()

@@ -4,10 +4,15 @@ A store folder holds generations and a `current` link:
 
     STORE/current -> gen-1732300000000000000/   (the store readers open)
     STORE/.lock                                 (held while a build runs)
+    STORE/gen-.../wsisgraph-readers.lock        (held, shared, by every reader of that generation)
 
 `build` writes a complete new generation beside the current one with the bulk loader and only then swaps the
 `current` link (an atomic rename), so a build that fails or is killed leaves the previous graph readable and
-unchanged. Older generations are removed after the swap.
+unchanged. Older generations are removed after the swap, each only if the build can lock it exclusively at once:
+one a reader still has open is left for a later build. A generation is first renamed to `.trash-gen-...` and then
+removed, so nobody ever opens a half-removed one. A reader locks the generation `current` names and then checks
+that it is still there (a build may have removed it in between; then it takes the new one): it sees the old graph
+or the new one, never neither.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ from .topical import threshold_value
 
 CURRENT = "current"
 LOCK = ".lock"
+READERS = "wsisgraph-readers.lock"
+TRASH = ".trash-"
 
 
 @dataclass
@@ -67,18 +74,101 @@ def _resolve(path: Path) -> Path:
     raise StoreError(f"{path}: no wsisgraph store here; build one with `wsisgraph build DOCS --store {path}`")
 
 
+class Generation:
+    """A generation held for reading: its folder, and the shared lock that keeps builds from removing it."""
+
+    def __init__(self, location: Path, handle: int | None):
+        self.location = location
+        self._handle = handle
+
+    def release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                os.close(handle)  # releases the lock
+            except OSError:
+                pass
+
+
+def _readers_lock(location: Path) -> int | None:
+    """A descriptor of the generation's readers' lock file; None when the generation is gone. A generation built
+    before readers took locks gets the file now."""
+    try:
+        return os.open(location / READERS, os.O_RDONLY)
+    except FileNotFoundError:
+        pass
+    try:
+        return os.open(location / READERS, os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return -1  # cannot be created (a store on read-only media): nothing can remove it either
+
+
+def hold_generation(path: str | Path, attempts: int = 100) -> Generation:
+    """The generation `path` (a store folder) names now, locked so that no build removes it until released."""
+    path = Path(path)
+    for _ in range(attempts):
+        location = _resolve(path)
+        if location == path:  # a bare Oxigraph folder: no generations, nothing removes it
+            return Generation(location, None)
+        handle = _readers_lock(location)
+        if handle is None:
+            continue  # removed since `current` named it: `current` names a newer one now
+        if handle == -1:
+            return Generation(location, None)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            here = os.stat(location / READERS)
+            mine = os.fstat(handle)
+            if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                return Generation(location, handle)
+        except OSError:
+            pass  # a build holds it to remove it, or removed it while we locked
+        os.close(handle)
+    raise StoreError(f"{path}: the store kept changing while it was being opened; try again")
+
+
 class EmbeddedStore:
-    """A read-only view of a built store, for queries and exports."""
+    """A read-only view of a built store, for queries and exports.
+
+    It holds the generation it opened until closed (or collected): a build meanwhile makes a new one current but
+    does not remove this one. Keep the EmbeddedStore while you use its `.store` or a result iterator."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.exists():
             raise StoreError(f"{self.path}: no such store; build one with `wsisgraph build DOCS --store {self.path}`")
-        location = _resolve(self.path)
+        self.generation = hold_generation(self.path)
+        self.location = self.generation.location
         try:
-            self.store = ox.Store.read_only(str(location))
+            self.store = ox.Store.read_only(str(self.location))
         except OSError as err:
+            self.generation.release()
             raise StoreError(f"{self.path}: cannot open the store ({err})") from None
+
+    def is_current(self) -> bool:
+        """Is this still the generation the store names (no build has made a newer one current)?"""
+        try:
+            return _resolve(self.path) == self.location
+        except StoreError:
+            return True
+
+    def close(self) -> None:
+        """Close the store and release its generation (a later build may remove it)."""
+        self.store = None
+        generation = self.__dict__.get("generation")
+        if generation is not None:
+            generation.release()
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
     def query(self, sparql: str, substitutions: dict | None = None):
         """Run SPARQL over the union of all graphs; a syntax error becomes a QueryError."""
@@ -155,8 +245,18 @@ def _swap(folder: Path, generation: Path) -> None:
     os.replace(link, folder / CURRENT)  # atomic: readers see the old or the new generation, never neither
 
 
+def _closed() -> None:
+    """Make sure the build's writer is closed before its generation becomes current. A reference cycle can keep it
+    open after `del`: pySHACL's parser keeps tracebacks whose frames reach the validation's, which holds the store.
+    An open writer goes on compacting and deletes files a reader of the new generation still expects ("Corruption:
+    ... .sst: No such file"), in this process or any other."""
+    import gc
+
+    gc.collect()
+
+
 def _in_use(generation: Path) -> bool:
-    """Is another process (a server, a reader) holding this generation's RocksDB lock?"""
+    """Is another process (a writable server) holding this generation's RocksDB lock?"""
     try:
         with open(generation / "LOCK", "a") as handle:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -166,11 +266,38 @@ def _in_use(generation: Path) -> bool:
         return True
 
 
+def _remove_if_unused(folder: Path, old: Path) -> None:
+    """Remove a superseded generation unless a reader holds it: lock it exclusively without waiting, rename it
+    out of the way while locked, then delete it."""
+    try:
+        handle = os.open(old / READERS, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a reader has it open: a later build removes it
+        if _in_use(old):
+            return
+        trash = folder / f"{TRASH}{old.name}"
+        try:
+            os.rename(old, trash)
+        except OSError:
+            return
+    finally:
+        os.close(handle)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def _remove_old(folder: Path, keep: Path) -> None:
-    """Drop superseded generations, except one another process still has open (a later build removes it)."""
+    """Drop superseded generations, except those another process still has open (a later build removes them),
+    and what a killed build left half-removed."""
+    for trash in folder.glob(f"{TRASH}*"):
+        shutil.rmtree(trash, ignore_errors=True)
     for old in folder.glob("gen-*"):
-        if old != keep and not _in_use(old):
-            shutil.rmtree(old, ignore_errors=True)
+        if old != keep:
+            _remove_if_unused(folder, old)
     for stale in folder.glob(f".{CURRENT}-*"):
         stale.unlink(missing_ok=True)
 
@@ -221,7 +348,9 @@ def _extracted(tasks: list, workers: int) -> Iterator[dict]:
     # Executor.map submits every task at once, and when loading lags behind extraction the finished N-Quads
     # (~300 KB a document) pile up in the parent (3 GB at 10,000 documents).
     ahead = workers * 32
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from .processes import pool_options
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), **pool_options()) as pool:
         pending = deque()
         for task in tasks:
             pending.append(pool.submit(_extract_one, task))
@@ -362,14 +491,19 @@ def build(
                 fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
                 if not previous:
                     fresh += [schemes_graph(base), matrix_graph(base)]
-                report = validate_store_graphs(store, names=fresh)
+                store.flush()  # the validation workers read the new generation from disk
+                if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2.3 times
+                    store.optimize()                              # cheaper (bench/validate.py)
+                report = validate_store_graphs(store, names=fresh, location=generation)
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
                     raise InvalidGraph(f"{folder}: the new graph breaks {len(report.violations)} shape constraints; "
                                        "the previous graph is kept", report)
             store.flush()
             del store
+            _closed()
             totals.save(generation)
+            (generation / READERS).touch()
             (generation / MANIFEST).write_text(json.dumps({
                 "fingerprint": fingerprint, "reference_triples": manifest.get("reference_triples", 0),
                 "documents": documents}), encoding="utf-8")
@@ -454,9 +588,9 @@ def with_prefixes(sparql: str) -> str:
     return prologue + sparql
 
 
-# RemoteStore, push, server_command and the rest of the remote side live in remote.py; these names stay importable
-# from here (loaded on first use: remote.py imports this module).
-_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "server_command", "check_port")
+# RemoteStore, push and the rest of the remote side live in remote.py; these names stay importable from here
+# (loaded on first use: remote.py imports this module).
+_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "check_port")
 
 
 def __getattr__(name: str):
