@@ -45,6 +45,50 @@ def start(command: list[str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(command, preexec_fn=_die_with_parent, text=True, **kwargs)
 
 
+def children(pid: int) -> set[int]:
+    """The processes `pid` started that are still its children."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found |= {int(child) for child in (task / "children").read_text().split()}
+        except OSError:
+            pass
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    """Its children, their children, and so on."""
+    found, todo = set(), [pid]
+    while todo:
+        for child in children(todo.pop()) - found:
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def gone_within(pids: set[int], seconds: float = 15.0) -> set[int]:
+    """The pids still alive after waiting up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.1)
+    return {p for p in pids if alive(p)}
+
+
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None:
     """Until the server answers a query (or the process dies, or time runs out)."""
     deadline = time.monotonic() + seconds
@@ -63,6 +107,8 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 30.0) -> None
 
 
 def stop(process: subprocess.Popen) -> None:
+    """Stop a server (SIGTERM, then SIGKILL after 10 s); fails if a process it started outlives it."""
+    started = descendants(process.pid) if process.poll() is None else set()
     if process.poll() is None:
         process.terminate()
         try:
@@ -70,8 +116,11 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process.stderr:
-        process.stderr.close()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream:
+            stream.close()
+    left = gone_within(started)
+    assert not left, f"left running after {process.args[:3]} stopped: {[cmdline(pid) for pid in left]}"
 
 
 @contextmanager
@@ -214,3 +263,56 @@ def misbehaving(mode: str) -> Iterator[str]:
         done.set()
         thread.join(5)
         listener.close()
+
+
+@contextmanager
+def recording_proxy(target: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
+    """An HTTP proxy on a free 127.0.0.1 port that forwards every request to `target` (a base URL such as
+    http://127.0.0.1:7878) and records (method, path) of each; its base URL and the record. Headers and bodies
+    pass unchanged, so Digest authentication (whose digest covers the path) still works."""
+    import http.client
+    import http.server
+
+    parsed = urllib.parse.urlsplit(target)
+    record: list[tuple[str, str]] = []
+
+    class Forward(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            record.append((self.command, urllib.parse.urlsplit(self.path).path))
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+            upstream = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=120)
+            try:
+                upstream.request(self.command, self.path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status, answer.reason)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+            finally:
+                upstream.close()
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = forward
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", record
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

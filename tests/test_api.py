@@ -13,7 +13,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +21,7 @@ from wsisgraph.cli import cli
 from wsisgraph.query import format_results, list_queries, run_query
 from wsisgraph.store import open_store
 
-from servers import free_port, misbehaving, oxigraph, start, stop, wait_for
+from servers import children, cmdline, free_port, gone_within, misbehaving, oxigraph, start, stop, wait_for
 
 HOSTILE = ['x" } ; DROP ALL ; #', "x' } } DROP ALL { {", '"""\n} DROP ALL #', "\\\" ) } DELETE WHERE { ?s ?p ?o } #",
            "<script>alert(1)</script>"]
@@ -49,33 +48,6 @@ def get(url: str, accept: str | None = None, method: str = "GET") -> tuple[int, 
 
 def url(base: str, name: str, **params: str) -> str:
     return f"{base}/api/{name}" + ("?" + urllib.parse.urlencode(params) if params else "")
-
-
-def children(pid: int) -> set[int]:
-    """The processes started by `pid` (its query workers and multiprocessing's resource tracker)."""
-    found = set()
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found |= {int(child) for child in (task / "children").read_text().split()}
-        except OSError:
-            pass
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def gone_within(pids: set[int], seconds: float = 15.0) -> set[int]:
-    """The pids still alive after waiting up to `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(alive(p) for p in pids):
-        time.sleep(0.1)
-    return {p for p in pids if alive(p)}
 
 
 def normalized(results: dict) -> tuple:
@@ -224,13 +196,13 @@ def test_the_docs_page_lists_every_query_and_fetches_nothing(api):
 def test_a_query_past_its_deadline_is_stopped_and_ctrl_c_stops_everything(built_store):
     process, base = serve("--store", str(built_store), "--timeout", "0.0001", "--workers", "1")
     try:
-        workers = {pid for pid in children(process.pid) if "resource_tracker" not in _cmdline(pid)}
+        workers = {pid for pid in children(process.pid) if "resource_tracker" not in cmdline(pid)}
         assert len(workers) == 1
         status, kind, body = get(url(base, "co-mentions"))
         assert status == 504 and kind == "application/json" and body.count("\n") == 0
         assert "did not finish within 0.0001 s" in json.loads(body)["error"]
         assert not gone_within(workers), "the worker running the query was not stopped"
-        replaced = {pid for pid in children(process.pid) if "resource_tracker" not in _cmdline(pid)}
+        replaced = {pid for pid in children(process.pid) if "resource_tracker" not in cmdline(pid)}
         assert len(replaced) == 1 and not replaced & workers
         # the server goes on answering: the next query times out again, cleanly
         assert get(url(base, "respondents"))[0] == 504
@@ -241,13 +213,6 @@ def test_a_query_past_its_deadline_is_stopped_and_ctrl_c_stops_everything(built_
         assert not gone_within(started), "left running after Ctrl-C"
     finally:
         stop(process)
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def test_the_api_over_an_endpoint(built_store):

@@ -1,4 +1,5 @@
-"""A build killed with SIGKILL at any moment leaves the previous store readable and unchanged."""
+"""A build killed with SIGKILL at any moment leaves the previous store readable and unchanged, and no process of
+its own running."""
 import os
 import shutil
 import signal
@@ -10,6 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from wsisgraph.cli import cli
+
+from servers import descendants, gone_within
 
 
 def snapshot(store):
@@ -45,9 +48,11 @@ def test_sigkill_mid_build_keeps_previous_store(tmp_path, built_store, big_build
     proc = subprocess.Popen(build_cmd(docs, store, "--no-validate"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(seconds * fraction)
+    started = descendants(proc.pid)  # its extraction or validation workers, if it has any at this moment
     if proc.poll() is None:
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert not gone_within(started), "a worker process outlived the killed build"
     # the old graph, or (if the build switched before the kill landed) the complete new one: never a mix
     after = snapshot(store)
     assert after == before or after == complete
@@ -60,8 +65,10 @@ def test_store_is_usable_after_a_killed_build(tmp_path, built_store, seed_dir, b
     proc = subprocess.Popen(build_cmd(docs, store, "--no-validate"), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(seconds / 2)
+    started = descendants(proc.pid)
     proc.kill()
     proc.wait()
+    assert not gone_within(started), "a worker process outlived the killed build"
     # the lock died with the process; the next build succeeds and clears the killed build's generation
     done = subprocess.run(build_cmd(seed_dir, store), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -176,14 +176,14 @@ def test_serve_is_read_only_and_answers_like_the_store(built_store, server, monk
     finally:
         stop(process)
     # a port already taken gives one line, before any server starts
-    monkeypatch.setattr("os.execv", _no_exec)
+    monkeypatch.setattr("wsisgraph.serve._Supervisor.run", _no_exec)
     taken = int(server.rsplit(":", 1)[1])
     result = CliRunner().invoke(cli, ["serve", "--store", str(built_store), "--port", str(taken)])
     assert result.exit_code == 2 and "choose another --port" in result.output
 
 
 def test_serve_needs_a_store(tmp_path, monkeypatch):
-    monkeypatch.setattr("os.execv", _no_exec)
+    monkeypatch.setattr("wsisgraph.serve._Supervisor.run", _no_exec)
     result = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "no such store" in result.output
 

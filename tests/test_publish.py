@@ -164,12 +164,18 @@ def test_mention_page_shows_the_quote_in_its_context_and_the_source(site, built_
                for link in tree.xpath("//section[@class='quote']//a/@href"))
 
 
-def test_sdgs_link_out_to_the_un_kos(site):
+def test_sdg_goals_get_a_page_here_that_links_out_to_the_un_kos(site):
     outdir, _ = site
     tree = parse_html(outdir / "classes" / "wsis-SDG.html")
     links = tree.xpath("//ul[@class='instances']//a/@href")
-    assert len(links) == 17 and all(link.startswith("http://metadata.un.org/sdg/") for link in links)
-    assert not (outdir / "sdg").exists()
+    assert sorted(links) == sorted(f"../sdg/{n}.html" for n in range(1, 18))
+    for n in (1, 17):
+        page = parse_html(outdir / "sdg" / f"{n}.html")
+        assert page.xpath("string(//h1)").startswith(f"SDG {n}: ")
+        assert f"http://metadata.un.org/sdg/{n}" in page.xpath("//p[@class='outside']/a/@href")
+        turtle = rdflib.Graph().parse(outdir / "sdg" / f"{n}.ttl", format="turtle")
+        assert (rdflib.URIRef(f"http://metadata.un.org/sdg/{n}"), None, None) in turtle
+    assert not (outdir / "sdg" / "4.4.html").exists()  # targets are collected on their goal's page
 
 
 def test_ontology_page_documents_every_class_and_property(site):
@@ -268,4 +274,173 @@ def test_cli_publish_errors_are_one_line(built_store, tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
     result = runner.invoke(cli, ["publish", "--store", str(built_store), str(tmp_path / "s2"),
                                  "--endpoint", "not a url"], obj={})
-    assert result.exit_code == 2 and "not an absolute IRI" in result.stderr
+    assert result.exit_code == 2 and "not an http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize("endpoint", ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/sparql",
+                                      "mailto:a@example.org", "https://", "http:example.org/sparql",
+                                      "https://exa mple.org/"])
+def test_the_endpoint_must_be_an_http_url(built_store, tmp_path, endpoint):
+    with pytest.raises(ExportError, match=r"not an http\(s\) URL"):
+        publish(built_store, tmp_path / "site", endpoint=endpoint)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlink_to_a_folder_that_is_no_site_is_refused(built_store, tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    (tmp_path / "to-mine").symlink_to(tmp_path / "mine")
+    with pytest.raises(ExportError, match="holds no wsisgraph site"):
+        publish(built_store, tmp_path / "to-mine")
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_a_killed_publish_leaves_the_old_site_and_the_next_run_clears_its_leftovers(site, built_store, tmp_path):
+    """Also: OUTDIR is a symbolic link, which stays one (the folder it points to is replaced)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    real = tmp_path / "real-site"
+    shutil.copytree(site[0], real)
+    (real / "stale.html").write_text("from an older run")
+    outdir = tmp_path / "site"
+    outdir.symlink_to(real, target_is_directory=True)
+    before = sorted(p.relative_to(real) for p in real.rglob("*"))
+    proc = subprocess.Popen([sys.executable, "-m", "wsisgraph", "publish", "--store", str(built_store), str(outdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(leftovers(tmp_path)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "publish ended before it could be killed"
+        time.sleep(0.3)  # let it write some pages
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    left = leftovers(tmp_path)
+    assert left and all(name.startswith(".real-site.tmp-") for name in left)
+    assert sorted(p.relative_to(real) for p in real.rglob("*")) == before
+    # a leftover of a run still going (its process is alive) is not touched; a killed run's is removed
+    alive = tmp_path / f".real-site.tmp-{os.getppid()}-abcdefgh"
+    alive.mkdir()
+    publish(built_store, outdir)
+    assert leftovers(tmp_path) == [alive.name]
+    assert outdir.is_symlink() and os.readlink(outdir) == str(real)
+    assert (real / "index.html").is_file() and not (real / "stale.html").exists()
+
+
+# -- what an analyst reads: the index, a document's text, a concept's three kinds of links --------------------------
+
+@pytest.fixture(scope="module")
+def analyst_site(tmp_path_factory):
+    """A site with every kind of link: SDG 3 is named (company-brazil.md), inferred (health.md) and implied by the
+    WSIS-SDG Matrix only (documents naming C7 e-health or C7.4)."""
+    from conftest import FIXTURES, SEEDS
+    from wsisgraph.store import build
+
+    folder = tmp_path_factory.mktemp("analyst-site")
+    build([FIXTURES / "topical", FIXTURES / "analysts", SEEDS], folder / "store", validate=False)
+    publish(folder / "store", folder / "site")
+    return folder / "site", open_store(folder / "store")
+
+
+def _file_of(page: Path, link: str) -> str:
+    """The document file name a link to a document's page names ('../document/x.md.html' -> 'x.md')."""
+    return unquote(urlsplit(link).path).rsplit("/", 1)[-1].removesuffix(".html")
+
+
+def test_the_index_starts_with_what_an_analyst_looks_for(analyst_site):
+    from collections import Counter
+
+    from wsisgraph.query import records, run_query
+
+    outdir, store = analyst_site
+    tree = parse_html(outdir / "index.html")
+    assert [s.get("id") for s in tree.xpath("//main/section")] == [
+        "responses", "actionline", "sdg", "topic", "organization", "event", "framework", "country"]
+    assert tree.xpath("//main/section[last()]/following-sibling::h2[@id='classes']")  # the class index below
+    respondents = records(run_query(store, "respondents"))
+    labels = {r["notation"]: r["label"] for r in records(run_query(store, "concepts", {"scheme": "stakeholdertype"}))}
+    expected = Counter(labels.get(r["stakeholdertype"], "not known") for r in respondents)
+    by_type = tree.xpath("//section[@id='responses']//table[1]/tbody/tr")
+    assert {(row.xpath("string(th/a)") or row.xpath("string(th/text()[1])")).strip(): int(row.xpath("string(th/span)"))
+            for row in by_type} == dict(expected)
+    names = tree.xpath("//section[@id='responses']//table[1]//td/a/text()")
+    assert "Response 83: Ocgrow Group" in names and len(names) == len(respondents)
+    assert not any("Call for Inputs" in n for n in names)  # no response shown by the questionnaire's title
+    named = {r["notation"]: r["documents"] for r in records(run_query(store, "concepts", {"scheme": "actionline"}))}
+    rows = tree.xpath("//section[@id='actionline']//tbody/tr")
+    assert [row.xpath("string(td[1])").split()[0] for row in rows] == sorted(named, key=lambda n: [
+        int(x) for x in n[1:].split(".")])
+    assert all(row.xpath("string(td[2])") == named[row.xpath("string(td[1])").split()[0]] for row in rows)
+    matrix_only = Counter(r["goal"]["value"].rsplit("/", 1)[1] for r in store.select(
+        "SELECT DISTINCT ?goal ?doc WHERE { GRAPH ?doc { ?l a wsis:MatrixImpliedLink ; oa:hasBody ?goal } }")
+        ["results"]["bindings"])
+    rows = tree.xpath("//section[@id='sdg']//tbody/tr")
+    assert len(rows) == 17
+    assert {row.xpath("string(td[1])").split(":")[0].removeprefix("SDG "): int(row.xpath("string(td[4])"))
+            for row in rows if row.xpath("string(td[4])") != "0"} == dict(matrix_only)
+
+
+def test_a_document_page_shows_its_text_with_every_mention_highlighted_and_linked(analyst_site):
+    outdir, store = analyst_site
+    document = DEFAULT_BASE + "document/002_0a617c45d6870c06.txt"
+    page = outdir / "document" / "002_0a617c45d6870c06.txt.html"
+    tree = parse_html(page)
+    assert tree.xpath("string(//h1)") == "Response 83: Ocgrow Group"
+    rows = store.select(f"""SELECT ?text ?target ?body WHERE {{ GRAPH <{document}> {{
+        <{document}> wsis:extractedText/rdf:value ?text . ?m a wsis:Mention ; oa:hasTarget ?target ; oa:hasBody ?body
+        }} }}""")["results"]["bindings"]
+    text = rows[0]["text"]["value"]
+    spans = {tuple(map(int, r["target"]["value"].split("#char=")[1].split(","))): r["body"]["value"] for r in rows}
+    # the whole text is shown, in order
+    blocks = tree.xpath("//div[@class='blocks']/div")
+    shown = " ".join("".join(b.xpath("node()[not(self::a[@class='part'])]/descendant-or-self::text()"))
+                     for b in blocks)
+    assert shown.split() == text.split()
+    # every highlighted piece is the text at its offset, inside a mention, linked to that mention's concept page
+    covered = set()
+    for mark in tree.xpath("//div[@class='blocks']//a[contains(concat(' ', @class, ' '), ' m ')]"):
+        at, piece = int(mark.get("data-at")), mark.xpath("string(.)")
+        assert text[at:at + len(piece)] == piece
+        inside = [body for (start, end), body in spans.items() if start <= at and at + len(piece) <= end]
+        assert inside, (at, piece)
+        target = (page.parent / unquote(mark.get("href"))).resolve()
+        assert target.is_file() and any(target == (outdir / (resource_path(b, DEFAULT_BASE) + ".html")).resolve()
+                                        for b in inside if resource_path(b, DEFAULT_BASE))
+        covered |= set(range(at, at + len(piece)))
+    assert covered == {i for start, end in spans for i in range(start, end)}
+    # no list of raw mention IRIs: mention pages are reached from the concepts' pages
+    assert not [a for a in tree.xpath("//main//a/@href") if "/mention/" in a]
+
+
+def test_a_concept_page_tells_named_inferred_and_matrix_only_apart(analyst_site):
+    outdir, store = analyst_site
+    expected = {}
+    for cls, section in (("Mention", "named-in"), ("TopicalLink", "inferred"), ("MatrixImpliedLink", "matrix-only")):
+        expected[section] = {r["f"]["value"] for r in store.select(f"""SELECT DISTINCT ?f WHERE {{ GRAPH ?d {{
+            ?l a wsis:{cls} ; oa:hasBody ?c . ?d wsis:fileName ?f }}
+            FILTER (?c = <http://metadata.un.org/sdg/3> || STRSTARTS(STR(?c), "http://metadata.un.org/sdg/3.")) }}""")
+            ["results"]["bindings"]}
+    assert all(expected.values())  # the fixture has each kind
+    page = outdir / "sdg" / "3.html"
+    tree = parse_html(page)
+    for section, files in expected.items():
+        links = tree.xpath(f"//section[@id='{section}']/ul/li/a[1]/@href")
+        assert {_file_of(page, link) for link in links} == files, section
+    assert "Named in 2 documents" in tree.xpath("string(//section[@id='named-in']/h2)")
+
+
+def test_a_stakeholder_type_and_a_country_list_their_responses(analyst_site):
+    from wsisgraph.query import records, run_query
+
+    outdir, store = analyst_site
+    respondents = records(run_query(store, "respondents"))
+    for path, key, value in (("stakeholder-type/private-sector", "stakeholdertype", "private-sector"),
+                             ("country/KE", "country", "KE")):
+        page = outdir / (path + ".html")
+        links = parse_html(page).xpath("//section[@id='responses']//a/@href")
+        assert {_file_of(page, link) for link in links} == {r["source"] for r in respondents if r[key] == value}
+        assert links

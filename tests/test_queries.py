@@ -296,6 +296,26 @@ def test_matrix_divergence_with_a_matrix(analyst_store, records):
     assert all(r["note"] is None for r in rows)
 
 
+def test_matrix_divergence_by_stakeholder(analyst_store, records):
+    matrix = _matrix_pairs()
+    responses = defaultdict(set)  # (stakeholder type, Action Line, Goal) -> responses naming both
+    for name, ex in records.items():
+        if ex.respondent is None:
+            continue  # web pages and notes are no response
+        own = [m for m in ex.mentions if not m.in_question and m.part is not None]
+        lines = {top(m.concept) for m in own if m.concept.scheme == "actionline"}
+        goals = {top(m.concept) for m in own if m.concept.scheme == "sdg"}
+        for line in lines:
+            for goal in goals:
+                responses[(ex.respondent.stakeholder_type, line, goal)].add(name)
+    expected = Counter({(t, al, sdg, str(len(d)), "1" if (al, sdg) in matrix else "0"): 1
+                        for (t, al, sdg), d in responses.items()})
+    rows = run(analyst_store, "matrix-divergence-by-stakeholder")
+    assert as_set(rows, "stakeholdertype", "actionline", "sdg", "responses", "matrix") == expected
+    # the fixture has pairs the Matrix holds and pairs it lacks, from responses of several types
+    assert {k[4] for k in expected} == {"0", "1"} and len({k[0] for k in expected}) >= 3
+
+
 def test_matrix_divergence_says_when_no_matrix_is_loaded(no_matrix_store):
     rows = run(no_matrix_store, "matrix-divergence")
     assert rows[0]["status"] == "no-matrix" and "--matrix" in rows[0]["note"]
@@ -306,10 +326,11 @@ def test_documents(analyst_store, records):
     expected = Counter()
     for name, ex in records.items():
         spans = {(m.start, m.end, m.concept.scheme, m.concept.notation) for m in ex.mentions}
-        expected[(name, ex.document.kind, ex.parsed.title or None, ex.respondent.name if ex.respondent else None,
+        expected[(name, ex.document.kind, ex.parsed.title or None, ex.parsed.identifier or None,
+                  ex.respondent.name if ex.respondent else None,
                   str(len({m.concept.iri for m in ex.mentions})), str(len(spans)))] += 1
     rows = run(analyst_store, "documents")
-    assert as_set(rows, "source", "kind", "title", "respondent", "concepts", "mentions") == expected
+    assert as_set(rows, "source", "kind", "title", "identifier", "respondent", "concepts", "mentions") == expected
     # the counts stored at extraction equal the mentioned spans each document's graph holds (one target of a
     # Mention per span)
     counted = open_store(analyst_store).select("""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,29 +193,18 @@ def openapi(queries: list[SavedQuery], *, source: str = "") -> dict:
 
 # -- running queries: worker processes on an embedded store, threads on an endpoint ------------------------------
 
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when its parent ends, however that ends."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _worker_main(store_path: str, conn) -> None:
+def _worker_main(store_path: str, conn, parent: int | None = None) -> None:
     """A query worker: opens the store read-only, then answers (name, params) with ("ok", results) or an error,
-    until its pipe closes. A rebuilt store (a new generation) is reopened before the next query."""
-    _die_with_parent()
-    from .query import run_query
-    from .store import _resolve, open_store
+    until its pipe closes. A rebuilt store (a new generation) is reopened before the next query; the generation it
+    has open stays locked (no build removes it) until then."""
+    from .processes import die_with_parent
 
-    def opened():
-        return _resolve(Path(store_path)), open_store(store_path)
+    die_with_parent(parent)
+    from .query import run_query
+    from .store import open_store
 
     try:
-        location, store = opened()
+        store = open_store(store_path)
     except WsisgraphError as err:
         conn.send(("error", type(err).__name__, str(err)))
         return
@@ -226,8 +216,10 @@ def _worker_main(store_path: str, conn) -> None:
             return
         name, params, (limit, offset) = job
         try:
-            if _resolve(Path(store_path)) != location:
-                location, store = opened()
+            if not store.is_current():
+                fresh = open_store(store_path)
+                store.close()
+                store = fresh
             conn.send(("ok", run_query(store, name, params, limit=limit, offset=offset), ""))
         except WsisgraphError as err:
             conn.send(("error", type(err).__name__, str(err)))
@@ -246,8 +238,8 @@ class _Worker:
     def start(self) -> None:
         """Start the process (called on the event loop's thread: PR_SET_PDEATHSIG follows the starting thread)."""
         parent, child = self.context.Pipe()
-        self.process = self.context.Process(target=_worker_main, args=(self.store_path, child), daemon=True,
-                                            name="wsisgraph-api-worker")
+        self.process = self.context.Process(target=_worker_main, args=(self.store_path, child, os.getpid()),
+                                            daemon=True, name="wsisgraph-api-worker")
         self.process.start()
         child.close()
         self.conn = parent

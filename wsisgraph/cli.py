@@ -64,12 +64,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("docs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--store", "store_path", required=True, type=click.Path(path_type=Path),
+@click.option("--store", "store_path", type=click.Path(path_type=Path),
               help="Folder of the store to build (created if missing; replaced atomically).")
+@click.option("--remote", "remote", default=None, metavar="GSP_URL",
+              help="Build into a remote store instead: its SPARQL 1.1 Graph Store endpoint (with --endpoint).")
+@click.option("--endpoint", default=None, metavar="QUERY_URL",
+              help="With --remote: the remote store's SPARQL query endpoint.")
 @click.option("--base", default=None, help="Base IRI for minted resources (default $WSISGRAPH_BASE or "
                                            "https://w3id.org/wsisgraph/).")
 @click.option("--matrix", type=click.Path(path_type=Path), default=None,
               help="A WSIS-SDG Matrix CSV (columns action_line,sdg,targets,source) instead of the reference one.")
+@click.option("--vocabulary", "vocabularies", multiple=True, type=click.Path(path_type=Path),
+              help="Your own concepts or labels: a CSV like ontology/reference/topics.csv or a SKOS Turtle file "
+                   "(repeatable).")
 @click.option("--strict", is_flag=True, help="Fail, changing nothing, if any file cannot be read.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation of the new graph (faster; says so).")
 @click.option("--topical", type=click.Choice(["keywords", "none"]), default="keywords", show_default=True,
@@ -83,15 +90,27 @@ def cli(ctx: click.Context, debug: bool) -> None:
               show_default=True, metavar="SECONDS",
               help="Skip a document whose extraction takes more processor time (with --strict: fail).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_threshold, time_limit, quiet):
+def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical,
+          topical_threshold, time_limit, quiet):
     """Build the graph of every document under DOCS into a store.
 
     Each file's kind is read from its content (WordPress JSON, a call-for-inputs response in Markdown, other
     text). A bad file is reported on one line and skipped; with --strict it fails the build.
 
+    With --remote and --endpoint instead of --store, keeps a remote store up to date: only changed documents are
+    extracted and sent, and only documents of the given folders are managed (see the README).
+
     \b
     wsisgraph build seeds/ --store build/store
+    wsisgraph build shard-a/ --remote http://127.0.0.1:7878/store --endpoint http://127.0.0.1:7878/query
     """
+    if remote or endpoint:
+        if store_path is not None or not (remote and endpoint):
+            raise click.UsageError("give --store PATH, or --remote GSP_URL with --endpoint QUERY_URL")
+        return _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical,
+                             topical_threshold, time_limit, quiet)
+    if store_path is None:
+        raise click.UsageError("give --store PATH (or --remote GSP_URL --endpoint QUERY_URL)")
     from .store import build as build_store
 
     state = {"bar": None}
@@ -110,9 +129,9 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_
     from .errors import DocumentError, InvalidGraph, StoreError
 
     try:
-        summary = build_store(docs, store_path, base=base, matrix=matrix, strict=strict, validate=not no_validate,
-                              topical=None if topical == "none" else topical, topical_threshold=topical_threshold,
-                              time_limit=time_limit,
+        summary = build_store(docs, store_path, base=base, matrix=matrix, vocabularies=vocabularies, strict=strict,
+                              validate=not no_validate, topical=None if topical == "none" else topical,
+                              topical_threshold=topical_threshold, time_limit=time_limit,
                               on_start=on_start, on_document=on_document)
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
@@ -142,30 +161,101 @@ def build(docs, store_path, base, matrix, strict, no_validate, topical, topical_
     )
 
 
+def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold,
+                  time_limit, quiet):
+    from .errors import DocumentError, InvalidGraph
+    from .remote_build import build_remote
+
+    state = {"bar": None}
+
+    def bar(length: int, label: str) -> None:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+            state["bar"] = None
+        if not quiet and length:
+            state["bar"] = click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+
+    def on_document(name: str, error: str | None) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+        if error:
+            click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
+
+    def on_graph(method: str, iri: str) -> None:
+        if state["bar"] is not None:
+            state["bar"].update(1)
+
+    try:
+        summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, vocabularies=vocabularies,
+                               strict=strict, validate=not no_validate, topical=None if topical == "none" else topical,
+                               topical_threshold=topical_threshold, time_limit=time_limit,
+                               on_start=lambda n: bar(n, "extracting"),
+                               on_document=on_document, on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
+    except InvalidGraph as err:
+        click.echo(err.report.text(), err=True, nl=False)
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(1)
+    except DocumentError as err:
+        if not strict:
+            raise
+        click.echo(f"Error: {err} (--strict: nothing was sent)", err=True)
+        sys.exit(EXIT_ERROR)
+    finally:
+        bar(0, "")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    sent = (f"sent {summary.graphs_sent} graphs ({summary.triples_sent} triples), deleted {summary.graphs_deleted}"
+            + ("; reference graphs replaced" if summary.reference_replaced else "")
+            + ("; statistics recomputed" if summary.statistics_updated else "")
+            if summary.graphs_sent or summary.graphs_deleted else "nothing sent: the remote store is up to date")
+    click.echo(
+        f"built {summary.documents} documents ({summary.extracted} extracted, {summary.reused} unchanged, "
+        f"{summary.removed} removed; {summary.remote_documents} in the remote store) in {summary.seconds:.1f} s"
+        f" ({len(summary.skipped)} skipped) into {summary.target}; {sent}; "
+        + (f"valid ({summary.validation_seconds:.1f} s)" if summary.validated else
+           "not validated (--no-validate)" if no_validate else "nothing to validate"),
+        err=True,
+    )
+
+
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--store", "store_path", type=click.Path(path_type=Path), help="Validate a built store, graph by graph.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True,
               help="turtle is the standard SHACL validation report graph.")
 @click.option("--inference", type=click.Choice(["none", "rdfs"]), default="none", show_default=True,
-              help="Apply RDFS inference with the ontology before validating.")
-def validate(files, store_path, fmt, inference):
+              help="Apply RDFS inference with the ontology before validating (needs --engine pyshacl).")
+@click.option("--engine", type=click.Choice(["rust", "pyshacl"]), default="rust", show_default=True,
+              help="rust: the shacl package, fast; pyshacl: the reference engine, which gives the same verdicts.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def validate(files, store_path, fmt, inference, engine, quiet):
     """Check a store, or RDF files, against the SHACL shapes in shapes/. Exit 1 when it does not conform.
 
     \b
     wsisgraph validate --store build/store
-    wsisgraph validate build/wsis.ttl --format json
+    wsisgraph validate build/wsis.ttl --format json --engine pyshacl
     """
     from .validate import validate_files, validate_store_graphs
 
     if bool(files) == bool(store_path):
         raise click.UsageError("give --store PATH or RDF FILES, not both")
+    if inference != "none" and engine != "pyshacl":
+        raise click.UsageError("--inference rdfs is pySHACL's: add --engine pyshacl")
     if store_path:
-        from .store import open_store
+        from contextlib import nullcontext
 
-        report = validate_store_graphs(open_store(store_path).store, inference=inference)
+        from .store import _resolve, open_store
+
+        with open_store(store_path) as opened:  # held while validating: a rebuild does not remove it
+            graphs = sum(1 for _ in opened.store.named_graphs())
+            with (nullcontext() if quiet else
+                  click.progressbar(length=graphs, label="validating", file=sys.stderr, show_pos=True)) as bar:
+                report = validate_store_graphs(opened.store, inference=inference, engine=engine,
+                                               location=_resolve(opened.path),
+                                               on_graphs=bar.update if bar else None)
     else:
-        report = validate_files(files, inference=inference)
+        report = validate_files(files, inference=inference, engine=engine)
     click.echo({"text": report.text, "json": report.json, "turtle": report.turtle}[fmt](), nl=False)
     if not report.conforms:
         sys.exit(1)
@@ -365,21 +455,26 @@ def serve(store_path, port, writable):
     """Serve a store with the Oxigraph SPARQL server on 127.0.0.1 until stopped (Ctrl-C).
 
     SPARQL queries at http://127.0.0.1:PORT/query (the default graph is the union of all graphs, as locally),
-    the Graph Store at /store. Query it with `--endpoint http://127.0.0.1:PORT/query`.
+    the Graph Store at /store. Query it with `--endpoint http://127.0.0.1:PORT/query`. A rebuilt store is served
+    as soon as the build ends, without a moment where nothing answers (not with --writable: restart to serve it).
 
     \b
     wsisgraph serve --store build/store --port 7878
     """
-    import os
+    from .serve import serve as serve_store
 
-    from .store import server_command
+    def on_ready(generation: str) -> None:
+        mode = "read-write (a rebuilt store is served after a restart)" if writable else "read-only"
+        click.echo(f"serving {store_path} {mode}: SPARQL queries at http://127.0.0.1:{port}/query (Ctrl-C stops)",
+                   err=True)
 
-    command = server_command(store_path, port, writable=writable)
-    click.echo(f"serving {store_path} {'read-write' if writable else 'read-only'}: SPARQL queries at "
-               f"http://127.0.0.1:{port}/query (Ctrl-C stops)", err=True)
-    sys.stderr.flush()
-    sys.stdout.flush()
-    os.execv(command[0], command)  # the server replaces this process: signals reach it, nothing is left behind
+    def on_switch(message: str) -> None:
+        if message.startswith("warning:"):
+            click.echo(message, err=True)
+        else:
+            click.echo(f"serving the rebuilt {store_path} ({message}) from now on", err=True)
+
+    serve_store(store_path, port, writable=writable, on_ready=on_ready, on_switch=on_switch)
 
 
 @cli.command()
@@ -595,9 +690,11 @@ def report(store_path, endpoint, out_dir, top, quiet):
 
     summary = write_report(_open(store_path, endpoint), out_dir, source=str(store_path or endpoint), top=top,
                            on_step=on_step)
-    click.echo(f"wrote {summary.html} and {summary.markdown.name} ({len(summary.figures)} figures, "
-               f"{summary.tables} tables, {len(summary.networks)} network files) in {summary.seconds:.1f} s",
-               err=True)
+    from .report import plural
+
+    click.echo(f"wrote {summary.html} and {summary.markdown.name} ({plural(len(summary.figures), 'figure')}, "
+               f"{plural(summary.tables, 'table')}, {plural(len(summary.networks), 'network file')}) in "
+               f"{summary.seconds:.1f} s", err=True)
 
 
 @cli.command()

@@ -73,15 +73,16 @@ MAX_PARTS = 5_000
 
 
 def extract(doc: Document, base: str | None = None, topical: str | None = "keywords",
-            topical_threshold: str | float | None = None, *, strict: bool = False,
+            topical_threshold: str | float | None = None, vocabularies=(), *, strict: bool = False,
             deadline: "Deadline | None" = None) -> Extraction:
     """Parse the document, find its mentions, infer its topical links (`topical=None`: none; the threshold is a
-    number or a preset name, default `balanced`) and resolve its respondent.
+    number or a preset name, default `balanced`) and resolve its respondent. `vocabularies`: vocabulary files whose
+    concepts and labels are looked for too (`build --vocabulary`).
 
     What the reader had to leave out of a malformed document (a WordPress field of the wrong type) is a warning,
     or with `strict` a `DocumentError`. `deadline` is checked between the stages (see `Deadline`)."""
     deadline = deadline or Deadline(None, doc.name)
-    vocabulary = load_vocabulary(base)
+    vocabulary = load_vocabulary(base, vocabularies)
     parsed = reader_for(doc.kind)(doc)
     try:  # JSON fields are checked as they are loaded; this catches text from any other reader (PDF, DOCX)
         parsed.text.encode("utf-8")
@@ -102,7 +103,7 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
     per_part: Counter = Counter()  # mentions stored, per (part, concept)
     per_document: Counter = Counter()  # mentions stored, per concept
     capped: Counter = Counter()  # mentions counted but not stored, per notation
-    for match in load_gazetteer(base).find(parsed.text):
+    for match in load_gazetteer(base, vocabularies).find(parsed.text):
         i = bisect.bisect_right(starts, match.start) - 1
         part = parsed.parts[i] if i >= 0 and parsed.parts[i].end >= match.end else None
         if part is not None and part.key in skip:
@@ -145,10 +146,10 @@ def extract(doc: Document, base: str | None = None, topical: str | None = "keywo
     return result
 
 
-def prepare(base: str | None = None, topical: str | None = "keywords") -> None:
+def prepare(base: str | None = None, topical: str | None = "keywords", vocabularies=()) -> None:
     """Load what every extraction needs (vocabulary, gazetteer, topical profiles: about a second, once per
     process), so that it does not count against the first document's time limit."""
-    load_gazetteer(base)
+    load_gazetteer(base, vocabularies)
     if topical == "keywords":
         from .topical import load_profiles
 
@@ -263,9 +264,9 @@ def stakeholder_type(text: str, vocabulary: Vocabulary) -> tuple[str, str | None
     return "other", text.strip() or None
 
 
-def country_code(text: str, base: str | None = None) -> str | None:
+def country_code(text: str, base: str | None = None, vocabularies=()) -> str | None:
     """A country as written ('Republic of Korea', 'Türkiye', 'USA', 'CA') -> ISO alpha-2, or None."""
-    for match in load_gazetteer(base).find(text):
+    for match in load_gazetteer(base, vocabularies).find(text):
         for concept in match.concepts:
             if concept.scheme == "country":
                 return concept.notation
@@ -300,7 +301,8 @@ def resolve_respondent(parsed: Parsed, result: Extraction, vocabulary: Vocabular
     else:  # no type given: the scheme's 'other' is the type of a respondent that names none of the others
         notation, other_label = "other", None
         result.warnings.append(f"{result.document.name}: the response gives no organization type; classified as 'other'")
-    country = country_code(raw.country_as_written, vocabulary.base) if raw.country_as_written else None
+    country = country_code(raw.country_as_written, vocabulary.base, vocabulary.extra) if raw.country_as_written \
+        else None
     if raw.country_as_written and country is None:
         result.warnings.append(f"{result.document.name}: country {raw.country_as_written!r} is not an ISO 3166 country")
     if reference is not None:

@@ -32,7 +32,8 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .schemes import MENTION_SCHEMES, Concept, Vocabulary, load_vocabulary
+from .namespaces import base_iri
+from .schemes import MENTION_SCHEMES, Concept, Vocabulary, load_vocabulary, vocabulary_key
 
 _FOLD = str.maketrans({
     "\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
@@ -842,7 +843,11 @@ def _has_context(text: str, start: int, end: int) -> bool:
     return bool(_AL_CONTEXT.search(left) or _AL_CONTEXT.search(right))
 
 
+def load_gazetteer(base: str | None = None, extra=()) -> Gazetteer:
+    """The automaton is built once per process (and per base IRI and vocabulary files: `build --vocabulary`)."""
+    return _load_gazetteer(base_iri(base), vocabulary_key(extra))
+
+
 @lru_cache(maxsize=4)
-def load_gazetteer(base: str | None = None) -> Gazetteer:
-    """The automaton is built once per process (and per base IRI)."""
-    return Gazetteer(load_vocabulary(base))
+def _load_gazetteer(base: str, key: tuple) -> Gazetteer:
+    return Gazetteer(load_vocabulary(base, tuple(path for path, _, _ in key)))

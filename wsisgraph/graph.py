@@ -389,9 +389,23 @@ def scheme_quads(vocabulary: Vocabulary) -> Iterator[ox.Quad]:
             yield q(s, A, SKOS_.ConceptScheme)
             yield q(s, SKOS_.prefLabel, lit(title, "en"))
         yield q(s, WSIS_.schemeKey, lit(key))
+    for iri, about in vocabulary.vocabularies.items():  # the files given to `build --vocabulary`
+        yield q(N(iri), A, SKOS_.ConceptScheme)
+        yield q(N(iri), SKOS_.prefLabel, lit(about["label"], "en"))
+        yield q(N(iri), DCTERMS_.source, lit(about["file"]))
     for concept in vocabulary.concepts.values():
         c = N(concept.iri)
         s = N(vocabulary.scheme_iri(concept.scheme))
+        own = concept.properties.get("vocabulary")
+        if own:  # a concept of a vocabulary file also sits in the file's scheme
+            yield q(c, SKOS_.inScheme, N(own))
+            yield q(c, SKOS_.topConceptOf, N(own))
+            yield q(N(own), SKOS_.hasTopConcept, c)
+        if concept.properties.get("exact_match"):
+            try:
+                yield q(c, SKOS_.exactMatch, ox.NamedNode(concept.properties["exact_match"]))
+            except ValueError:
+                pass  # a blank node of the file: nothing to match
         if concept.scheme == "sdg":
             if concept.properties.get("level") == "goal":
                 yield q(c, A, WSIS_.SDG)  # the KOS already gives labels, notations and scheme
@@ -463,6 +477,9 @@ def read_matrix(vocabulary: Vocabulary, path: Path | None = None) -> list[Matrix
                 found = vocabulary.get("sdg", target)
                 if found is None:
                     raise ReferenceDataError(f"{path}:{line}: unknown SDG target {target!r}")
+                if found.broader != goal.iri:
+                    raise ReferenceDataError(f"{path}:{line}: target {target!r} is not a target of SDG "
+                                             f"{goal.notation}; put it on the row of its own goal")
                 targets.append(found)
         out.append(MatrixRow(f"{vocabulary.base}matrix/{al.notation}/{goal.notation}", al, goal, tuple(targets),
                              (row.get("source") or "").strip()))
@@ -482,7 +499,8 @@ def matrix_by_line(base: str, path: str | None = None) -> dict[str, list[MatrixR
 
 def matrix_quads(vocabulary: Vocabulary, path: Path | None = None) -> Iterator[ox.Quad]:
     """The matrix rows (Action Line - SDG, with targets) as `wsis:MatrixLink`s plus `skos:related`, in
-    graph/wsis-sdg-matrix. An empty matrix (the reference file holds only its header) yields nothing."""
+    graph/wsis-sdg-matrix, each with its `source` (dct:source). A matrix file holding only its header yields
+    nothing."""
     g = matrix_graph(vocabulary.base)
 
     def q(s, p, o):

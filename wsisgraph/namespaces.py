@@ -56,6 +56,9 @@ class WSIS(DefinedNamespace):
     textLength: URIRef
     mentionCount: URIRef
     conceptCount: URIRef
+    builtFrom: URIRef
+    buildFingerprint: URIRef
+    documentsDigest: URIRef
     respondent: URIRef
     respondentName: URIRef
     organizationTypeAsWritten: URIRef

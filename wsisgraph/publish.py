@@ -23,8 +23,6 @@ import json
 import os
 import posixpath
 import re
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,6 +36,9 @@ from . import __version__
 from .errors import ExportError
 from .graph import parse_fragment
 from .export import describe, export, jsonld_document, load_context, store_base, term_key, used_prefixes
+from .outdir import replacing
+from .pages import concept_view, document_view, index_view, responses_of
+from .query import document_title
 from .namespaces import DCTERMS, OA, ONTOLOGY_IRI, OWL, PREFIXES, RDF, RDFS, SCHEMA, SKOS, VOID, XSD, WSIS, base_iri
 
 SITE_MARKER = ".wsisgraph-site"
@@ -110,9 +111,12 @@ def _curie(iri: str) -> str:
 class _Site:
     """What one publish run knows: the store, the VoID graph, the pages, and caches of labels."""
 
-    def __init__(self, store: ox.Store, base: str, void: ox.Store, endpoint: str | None):
+    def __init__(self, store: ox.Store, base: str, void: ox.Store, endpoint: str | None, queries=None):
         self.store, self.base, self.void, self.endpoint = store, base, void, endpoint
+        self.queries = queries  # the store as the saved queries take it (EmbeddedStore)
+        self.cache: dict = {}  # what pages.py reads once per site
         self.pages: dict[str, str] = {}  # page path -> the IRI it is named by
+        self.local: dict[str, str] = {}  # IRI outside the base that has a page here (an SDG goal) -> its path
         self.class_pages: dict[str, str] = {}  # class IRI -> its index page's site file
         self._labels: dict[str, str] = {}
         self._texts: dict[str, str | None] = {}
@@ -162,9 +166,17 @@ class _Site:
         node = ox.NamedNode(iri)
         types = self.types(node)
         text = _pick(self.out(node), _LABELS)
-        if str(WSIS.Document) in types:
-            name = _pick(self.out(node), [str(WSIS.fileName)])
-            return f"{text} ({name})" if text and name else text or name or iri
+        if str(WSIS.Document) in types:  # a response by its number and respondent: all carry one title
+            return document_title(_pick(self.out(node), [str(DCTERMS.title)]) or "",
+                                  _pick(self.out(node), [str(WSIS.respondentName)]) or "",
+                                  _pick(self.out(node), [str(DCTERMS.identifier)]) or "",
+                                  _pick(self.out(node), [str(WSIS.fileName)]) or iri)
+        if str(WSIS.SDG) in types:  # "SDG 4: Quality education" (the KOS's short title), not the goal statement
+            short = _pick(self.out(node), [str(SKOS.altLabel)])
+            return f"SDG {iri.rsplit('/', 1)[-1]}: {short or text}"
+        if str(WSIS.ActionLine) in types and text:
+            notation = _pick(self.out(node), [str(SKOS.notation)])
+            return f"{notation} {text}" if notation and not text.startswith(notation) else text
         if text:
             return text
         if str(WSIS.Mention) in types:
@@ -174,14 +186,19 @@ class _Site:
                 return f"“{exact}”" + (f" ({self.label(body.value)})" if isinstance(body, ox.NamedNode) else "")
         if str(WSIS.Section) in types:
             heading = _pick(self.out(node), [str(WSIS.sectionTitle)])
-            return heading or f"{self.label(str(WSIS.Section))} {iri.rsplit('/', 1)[-1]}"
+            return self._in_document(node, heading or f"{self.label(str(WSIS.Section))} {iri.rsplit('/', 1)[-1]}")
         for cls in (WSIS.Question, WSIS.Answer):
             position = self.first(node, str(SCHEMA.position))
             if str(cls) in types and position is not None:
-                return f"{self.label(str(cls))} {position.value}"
+                return self._in_document(node, f"{self.label(str(cls))} {position.value}")
         if iri.startswith(self.base) and iri != self.base:
             return iri[len(self.base):]
         return _curie(iri)
+
+    def _in_document(self, part, label: str) -> str:
+        """A question, answer or section named with its document: 'Answer 10 (Response 83: Ocgrow Group)'."""
+        document = self.document_of(part)
+        return f"{label} ({self.label(document)})" if document and document != part.value else label
 
     def spans(self, mention) -> list[tuple[int, int]]:
         """The (start, end) of each target of a mention or link, in text order."""
@@ -221,7 +238,7 @@ class _Site:
     # -- values for the templates ---------------------------------------------------------------------------
 
     def link(self, from_path: str, iri: str) -> str | None:
-        path = resource_path(iri, self.base)
+        path = self.local.get(iri) or resource_path(iri, self.base)
         if path is not None and path in self.pages:
             fragment = iri.split("#", 1)[1] if "#" in iri else ""
             return href(from_path, path + ".html") + (f"#{quote(fragment, safe='')}" if fragment else "")
@@ -441,34 +458,6 @@ def _quote(site: _Site, path: str, mention: ox.NamedNode) -> dict | None:
             "body": site.value(path, body) if body is not None else None}
 
 
-def _document_mentions(site: _Site, path: str, document: ox.NamedNode) -> list[dict]:
-    rows = []
-    for quad in site.store.quads_for_pattern(None, ox.NamedNode(_TYPE), ox.NamedNode(str(WSIS.Mention)), document):
-        mention = quad.subject
-        body = site.first(mention, str(OA.hasBody))
-        text = site.text(document.value) or ""
-        for start, end in site.spans(mention) or [(-1, -1)]:
-            rows.append({"href": site.link(path, mention.value), "exact": text[start:end] if start >= 0 else "",
-                         "start": start,
-                         "body": site.value(path, body) if body is not None else {
-                             "kind": "literal", "text": "", "lang": None, "datatype": None, "long": False}})
-    return sorted(rows, key=lambda r: (r["start"], r["exact"]))
-
-
-def _mentioned_in(site: _Site, path: str, concept: ox.NamedNode) -> list[dict]:
-    by_document = defaultdict(list)
-    for quad in site.store.quads_for_pattern(None, ox.NamedNode(str(OA.hasBody)), concept, None):
-        if isinstance(quad.graph_name, ox.NamedNode):
-            by_document[quad.graph_name.value].append(quad.subject)
-    rows = []
-    for document in sorted(by_document, key=site.label):
-        mentions = sorted(by_document[document], key=lambda m: (site.spans(m) or [(-1, -1)], m.value))
-        rows.append({"document": site.value(path, ox.NamedNode(document)),
-                     "mentions": [{"href": site.link(path, m.value), "exact": site._exact(m) or m.value}
-                                  for m in mentions]})
-    return rows
-
-
 def _breadcrumbs(site: _Site, path: str, iri: str) -> list[dict]:
     crumbs, rest = [], iri[len(site.base):] if iri.startswith(site.base) else ""
     parts = rest.split("/")
@@ -493,8 +482,10 @@ def _resource_page(site: _Site, env, writer: _Writer, path: str, iri: str, fragm
         "properties": site.properties(path, triples),
         "graphs": [site.value(path, g) for g in site.graphs_of(node)],
         "quote": _quote(site, path, node) if str(WSIS.Mention) in types else None,
-        "mentions": _document_mentions(site, path, node) if str(WSIS.Document) in types else [],
-        "mentioned_in": _mentioned_in(site, path, node),
+        "document": document_view(site, path, node) if str(WSIS.Document) in types else None,
+        "links": concept_view(site, path, node) if str(SKOS.Concept) in types or str(WSIS.SDG) in types else None,
+        "responses": responses_of(site, path, node),
+        "outside": iri if iri in site.local else None,
         "incoming": site.properties(path, [t for t in site.incoming(node) if t.predicate.value != str(OA.hasBody)],
                                     incoming=True),
         "sections": [{"anchor": f.split("#", 1)[1], "iri": f, "label": site.label(f),
@@ -605,6 +596,14 @@ def _generate(site: _Site, root: Path) -> tuple[int, int]:
         else:
             site.pages[path] = iri
     site.pages["ontology"] = ONTOLOGY_IRI
+    # the SDG goals are the UN SDG KOS's, not ours: each gets a page here all the same (`sdg/4`), for what the
+    # documents say of it, and links out to the KOS
+    for quad in store.quads_for_pattern(None, ox.NamedNode(_TYPE), ox.NamedNode(str(WSIS.SDG)), None):
+        goal = quad.subject.value if isinstance(quad.subject, ox.NamedNode) else ""
+        number = goal.rsplit("/", 1)[-1]
+        if goal.startswith("http://metadata.un.org/sdg/") and number.isdigit() and f"sdg/{number}" not in site.pages:
+            site.pages[f"sdg/{number}"] = goal
+            site.local[goal] = f"sdg/{number}"
 
     # classes of the resources with pages (and our own classes, whose instances may live elsewhere: SDGs)
     instances: dict[str, set[str]] = defaultdict(set)
@@ -645,17 +644,12 @@ def _generate(site: _Site, root: Path) -> tuple[int, int]:
         "title": "wsisgraph: a knowledge graph of the WSIS process", "root": "", "version": __version__,
         "description": _pick(site.out(dataset), [str(DCTERMS.description)]), "base": base,
         "triples": triples, "resources": len(site.pages), "documents": documents, "endpoint": site.endpoint,
-        "classes": sorted(classes, key=lambda c: (-c["count"], c["label"]))}))
+        "classes": sorted(classes, key=lambda c: (-c["count"], c["label"])), "analyst": index_view(site)}))
     writer.write("void.ttl", _turtle(_sort_triples(q.triple for q in site.void)))
     writer.write("context.jsonld", json.dumps({"@context": load_context()}, ensure_ascii=False, indent=2) + "\n")
     writer.write("style.css", (TEMPLATES / "style.css").read_bytes())
-    writer.write(SITE_MARKER, f"wsisgraph {__version__} linked-data site\n")
     site.skipped = skipped
     return len(site.pages), writer.files
-
-
-def _is_site(folder: Path) -> bool:
-    return (folder / SITE_MARKER).is_file()
 
 
 def publish(store, outdir: str | Path, base: str | None = None, endpoint: str | None = None) -> PublishSummary:
@@ -675,52 +669,20 @@ def publish(store, outdir: str | Path, base: str | None = None, endpoint: str | 
     if endpoint:
         try:
             ox.NamedNode(endpoint)
+            absolute = True
         except ValueError:
-            raise ExportError(f"{endpoint}: not an absolute IRI; give --endpoint a URL such as "
-                              "https://example.org/sparql") from None
-    target = Path(outdir)
-    if target.exists() and not target.is_dir():
-        raise ExportError(f"{target}: exists and is not a folder; give a folder path")
-    if target.is_dir() and any(target.iterdir()) and not _is_site(target):
-        raise ExportError(f"{target}: folder is not empty and holds no wsisgraph site; give a new or empty folder")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise ExportError(f"{target}: folder {parent} does not exist; create it first")
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as err:
-        raise ExportError(f"{target}: cannot write in {parent} ({err.strerror or err})") from None
-    summary = PublishSummary(outdir=target)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 folders; a web server must read the site
-        site = _Site(ox_store, base, void_graph(ox_store, base, endpoint), endpoint)
+            absolute = False
+        if not absolute or not re.match(r"https?://[^/?#\s]", endpoint, re.I):
+            raise ExportError(f"{endpoint}: not an http(s) URL; give --endpoint the URL of a public SPARQL "
+                              "endpoint, such as https://example.org/sparql") from None
+    summary = PublishSummary(outdir=Path(outdir))
+    with replacing(outdir, marker=SITE_MARKER, marker_text=f"wsisgraph {__version__} linked-data site\n",
+                   ours=lambda folder: False, what="site") as tmp:
+        site = _Site(ox_store, base, void_graph(ox_store, base, endpoint), endpoint, queries=store)
         summary.resources, summary.files = _generate(site, tmp)
         export(store, "trig", tmp / "wsisgraph.trig")
-        summary.files += 1
+        summary.files += 2  # the TriG dump, and the marker file written at the swap
         summary.skipped = site.skipped
         summary.triples = int(site.first(ox.NamedNode(base + "dataset"), str(VOID.triples)).value)
-        _swap(tmp, target)
-    except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(err, OSError):
-            raise ExportError(f"{target}: cannot write the site ({err.strerror or err})") from None
-        raise
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _swap(new: Path, target: Path) -> None:
-    """Put the finished site in place of `target`; the old one, if any, is removed after the switch."""
-    if not target.exists():
-        os.rename(new, target)
-        return
-    if not any(target.iterdir()):
-        target.rmdir()
-        os.rename(new, target)
-        return
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.rename(target, old)
-    os.rename(new, target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -184,6 +184,15 @@ def rows(results: dict) -> tuple[list[str], list[list[str]]]:
     return columns, [[_value(b.get(c)) for c in columns] for b in results.get("results", {}).get("bindings", [])]
 
 
+def document_title(title: str = "", respondent: str = "", identifier: str = "", source: str = "") -> str:
+    """How a document is named to people. Every response carries the questionnaire's title, so a response is
+    named by its number and respondent ("Response 83: Ocgrow Group"); any other document by its title, else
+    its file name."""
+    if respondent:
+        return f"Response {identifier}: {respondent}" if identifier else f"Response: {respondent}"
+    return title or source or "(untitled)"
+
+
 def records(results: dict) -> list[dict[str, str]]:
     """The rows of W3C JSON results as dicts of column -> value ("" where unbound)."""
     columns, table = rows(results)

@@ -1,5 +1,5 @@
-"""The remote side of the store: any SPARQL 1.1 query endpoint, the Graph Store HTTP Protocol (push), and the
-Oxigraph server behind `wsisgraph serve`. `store.py` re-exports these names.
+"""The remote side of the store: any SPARQL 1.1 query endpoint, the Graph Store HTTP Protocol (push), and where
+the Oxigraph server program is (`serve.py` runs it). `store.py` re-exports these names.
 
 Every HTTP exchange with a remote server has a total deadline (connecting, sending, waiting and reading, however
 slowly the server drips its bytes) and a limit on the size of the answer; either ends the exchange with one line.
@@ -450,7 +450,8 @@ def push(store_path: str | Path, to: str, *, timeout: float | None = None, max_b
     where = display_url(to)
     auth = _Auth.from_url(to)
     started = time.perf_counter()
-    store = open_store(store_path).store
+    opened = open_store(store_path)  # held until the push ends: a rebuild meanwhile does not remove it
+    store = opened.store
     graphs: list = sorted(store.named_graphs(), key=lambda g: g.value)
     if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         graphs.insert(0, ox.DefaultGraph())
@@ -508,17 +509,3 @@ def check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as err:
             raise StoreError(f"{host}:{port}: cannot listen there ({err.strerror or err}); choose another --port") from None
-
-
-def server_command(store_path: str | Path, port: int = 7878, *, writable: bool = False,
-                   host: str = "127.0.0.1") -> list[str]:
-    """The command that serves a built store with the Oxigraph SPARQL server (query endpoint `/query`, Graph Store
-    `/store`), read-only unless `writable`, with the union of the named graphs as the default graph, as the
-    embedded store queries it. Checks the store and that the port is free, so a mistake fails here on one line."""
-    path = Path(store_path)
-    if not path.exists():
-        raise StoreError(f"{path}: no such store; build one with `wsisgraph build DOCS --store {path}`")
-    location = _resolve(path)
-    check_port(host, port)
-    return [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
-            "--bind", f"{host}:{port}", "--union-default-graph"]

@@ -33,7 +33,7 @@ import numpy as np
 import pyoxigraph as ox
 
 from .namespaces import QB, WSIS, base_iri
-from .schemes import Concept, Vocabulary, load_vocabulary
+from .schemes import Concept, Vocabulary, load_vocabulary, vocabulary_key
 
 TOTALS_FILE = "wsisgraph-statistics.npz"
 
@@ -56,9 +56,14 @@ class Index:
     goals: np.ndarray  # numbers of SDG goals 1..17
 
 
+def index(base: str | None = None, vocabularies=()) -> Index:
+    """The numbering of the concepts of the vocabulary (with those of `build --vocabulary` files)."""
+    return _index(base_iri(base), vocabulary_key(vocabularies))
+
+
 @lru_cache(maxsize=4)
-def index(base: str | None = None) -> Index:
-    vocabulary: Vocabulary = load_vocabulary(base)
+def _index(base: str, key: tuple) -> Index:
+    vocabulary: Vocabulary = load_vocabulary(base, tuple(path for path, _, _ in key))
     concepts = sorted(vocabulary.concepts.values(), key=lambda c: c.iri)
     position = {c.iri: i for i, c in enumerate(concepts)}
     top = np.array([c.broader is None for c in concepts], dtype=bool)
@@ -70,10 +75,10 @@ def index(base: str | None = None) -> Index:
     return Index(concepts, position, top, types, countries, action_lines, goals)
 
 
-def summarize(ex, base: str | None = None) -> dict:
+def summarize(ex, base: str | None = None, vocabularies=()) -> dict:
     """What one document adds to the statistics (JSON-friendly: it is kept in the build manifest, so that a changed
-    or removed document can be taken out again). Concepts are numbers of `index(base)`."""
-    ix = index(base)
+    or removed document can be taken out again). Concepts are numbers of `index(base, vocabularies)`."""
+    ix = index(base, vocabularies)
     parts: dict[str, set[int]] = {}
     for m in ex.mentions:
         if m.part is None or m.in_question:  # the author's own words only, as the part summary links

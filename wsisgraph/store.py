@@ -4,10 +4,15 @@ A store folder holds generations and a `current` link:
 
     STORE/current -> gen-1732300000000000000/   (the store readers open)
     STORE/.lock                                 (held while a build runs)
+    STORE/gen-.../wsisgraph-readers.lock        (held, shared, by every reader of that generation)
 
 `build` writes a complete new generation beside the current one with the bulk loader and only then swaps the
 `current` link (an atomic rename), so a build that fails or is killed leaves the previous graph readable and
-unchanged. Older generations are removed after the swap.
+unchanged. Older generations are removed after the swap, each only if the build can lock it exclusively at once:
+one a reader still has open is left for a later build. A generation is first renamed to `.trash-gen-...` and then
+removed, so nobody ever opens a half-removed one. A reader locks the generation `current` names and then checks
+that it is still there (a build may have removed it in between; then it takes the new one): it sees the old graph
+or the new one, never neither.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ from .topical import threshold_value
 
 CURRENT = "current"
 LOCK = ".lock"
+READERS = "wsisgraph-readers.lock"
+TRASH = ".trash-"
 
 
 @dataclass
@@ -67,18 +74,101 @@ def _resolve(path: Path) -> Path:
     raise StoreError(f"{path}: no wsisgraph store here; build one with `wsisgraph build DOCS --store {path}`")
 
 
+class Generation:
+    """A generation held for reading: its folder, and the shared lock that keeps builds from removing it."""
+
+    def __init__(self, location: Path, handle: int | None):
+        self.location = location
+        self._handle = handle
+
+    def release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                os.close(handle)  # releases the lock
+            except OSError:
+                pass
+
+
+def _readers_lock(location: Path) -> int | None:
+    """A descriptor of the generation's readers' lock file; None when the generation is gone. A generation built
+    before readers took locks gets the file now."""
+    try:
+        return os.open(location / READERS, os.O_RDONLY)
+    except FileNotFoundError:
+        pass
+    try:
+        return os.open(location / READERS, os.O_RDWR | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return -1  # cannot be created (a store on read-only media): nothing can remove it either
+
+
+def hold_generation(path: str | Path, attempts: int = 100) -> Generation:
+    """The generation `path` (a store folder) names now, locked so that no build removes it until released."""
+    path = Path(path)
+    for _ in range(attempts):
+        location = _resolve(path)
+        if location == path:  # a bare Oxigraph folder: no generations, nothing removes it
+            return Generation(location, None)
+        handle = _readers_lock(location)
+        if handle is None:
+            continue  # removed since `current` named it: `current` names a newer one now
+        if handle == -1:
+            return Generation(location, None)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            here = os.stat(location / READERS)
+            mine = os.fstat(handle)
+            if (here.st_dev, here.st_ino) == (mine.st_dev, mine.st_ino):
+                return Generation(location, handle)
+        except OSError:
+            pass  # a build holds it to remove it, or removed it while we locked
+        os.close(handle)
+    raise StoreError(f"{path}: the store kept changing while it was being opened; try again")
+
+
 class EmbeddedStore:
-    """A read-only view of a built store, for queries and exports."""
+    """A read-only view of a built store, for queries and exports.
+
+    It holds the generation it opened until closed (or collected): a build meanwhile makes a new one current but
+    does not remove this one. Keep the EmbeddedStore while you use its `.store` or a result iterator."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.exists():
             raise StoreError(f"{self.path}: no such store; build one with `wsisgraph build DOCS --store {self.path}`")
-        location = _resolve(self.path)
+        self.generation = hold_generation(self.path)
+        self.location = self.generation.location
         try:
-            self.store = ox.Store.read_only(str(location))
+            self.store = ox.Store.read_only(str(self.location))
         except OSError as err:
+            self.generation.release()
             raise StoreError(f"{self.path}: cannot open the store ({err})") from None
+
+    def is_current(self) -> bool:
+        """Is this still the generation the store names (no build has made a newer one current)?"""
+        try:
+            return _resolve(self.path) == self.location
+        except StoreError:
+            return True
+
+    def close(self) -> None:
+        """Close the store and release its generation (a later build may remove it)."""
+        self.store = None
+        generation = self.__dict__.get("generation")
+        if generation is not None:
+            generation.release()
+
+    def __enter__(self) -> "EmbeddedStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
 
     def query(self, sparql: str, substitutions: dict | None = None):
         """Run SPARQL over the union of all graphs; a syntax error becomes a QueryError."""
@@ -155,8 +245,18 @@ def _swap(folder: Path, generation: Path) -> None:
     os.replace(link, folder / CURRENT)  # atomic: readers see the old or the new generation, never neither
 
 
+def _closed() -> None:
+    """Make sure the build's writer is closed before its generation becomes current. A reference cycle can keep it
+    open after `del`: pySHACL's parser keeps tracebacks whose frames reach the validation's, which holds the store.
+    An open writer goes on compacting and deletes files a reader of the new generation still expects ("Corruption:
+    ... .sst: No such file"), in this process or any other."""
+    import gc
+
+    gc.collect()
+
+
 def _in_use(generation: Path) -> bool:
-    """Is another process (a server, a reader) holding this generation's RocksDB lock?"""
+    """Is another process (a writable server) holding this generation's RocksDB lock?"""
     try:
         with open(generation / "LOCK", "a") as handle:
             fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -166,16 +266,44 @@ def _in_use(generation: Path) -> bool:
         return True
 
 
+def _remove_if_unused(folder: Path, old: Path) -> None:
+    """Remove a superseded generation unless a reader holds it: lock it exclusively without waiting, rename it
+    out of the way while locked, then delete it."""
+    try:
+        handle = os.open(old / READERS, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a reader has it open: a later build removes it
+        if _in_use(old):
+            return
+        trash = folder / f"{TRASH}{old.name}"
+        try:
+            os.rename(old, trash)
+        except OSError:
+            return
+    finally:
+        os.close(handle)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def _remove_old(folder: Path, keep: Path) -> None:
-    """Drop superseded generations, except one another process still has open (a later build removes it)."""
+    """Drop superseded generations, except those another process still has open (a later build removes them),
+    and what a killed build left half-removed."""
+    for trash in folder.glob(f"{TRASH}*"):
+        shutil.rmtree(trash, ignore_errors=True)
     for old in folder.glob("gen-*"):
-        if old != keep and not _in_use(old):
-            shutil.rmtree(old, ignore_errors=True)
+        if old != keep:
+            _remove_if_unused(folder, old)
     for stale in folder.glob(f".{CURRENT}-*"):
         stale.unlink(missing_ok=True)
 
 
-def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, threshold: float | None = None) -> str:
+def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, threshold: float | None = None,
+                 vocabularies=()) -> str:
     """What a stored document graph depends on besides the document: code version, base IRI, topical method and
     threshold, and the reference data. A build whose fingerprint differs from the store's re-extracts every
     document."""
@@ -185,31 +313,33 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, thre
     for path in sorted(data_path("ontology").rglob("*")) + sorted(data_path("shapes").glob("*.ttl")):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
-    if matrix:
+    for path in ([matrix] if matrix else []) + list(vocabularies):
         try:
-            digest.update(Path(matrix).read_bytes())
+            digest.update(Path(path).name.encode() + Path(path).read_bytes())
         except OSError:
-            pass  # reported, with the file's name, when the matrix is read
+            pass  # reported, with the file's name, when the file is read
     return digest.hexdigest()
 
 
-def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, bool, float | None]) -> dict:
+def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, tuple[str, ...], bool,
+                              float | None]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error), within the
     document's time limit."""
-    path, name, base, topical, threshold, matrix, strict, time_limit = task
-    prepare(base, topical)
+    path, name, base, topical, threshold, matrix, vocabularies, strict, time_limit = task
+    prepare(base, topical, vocabularies)
     implied = matrix_by_line(base, matrix)  # read once per process, before the document's clock starts
     try:
         with Deadline(time_limit, name) as deadline:
             doc = load_document(Path(path), name)
-            ex = extract(doc, base, topical=topical, topical_threshold=threshold, strict=strict, deadline=deadline)
+            ex = extract(doc, base, topical=topical, topical_threshold=threshold, vocabularies=vocabularies,
+                         strict=strict, deadline=deadline)
             data = to_nquads(ex, base, implied)
     except DocumentError as err:
         return {"name": name, "error": str(err)}
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
     return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
             "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
-            "summary": statistics.summarize(ex, base)}
+            "summary": statistics.summarize(ex, base, vocabularies)}
 
 
 def _submit(pool, task):
@@ -247,7 +377,9 @@ def _extracted(tasks: list, workers: int) -> Iterator[dict]:
     # Executor.map submits every task at once, and when loading lags behind extraction the finished N-Quads
     # (~300 KB a document) pile up in the parent (3 GB at 10,000 documents).
     ahead = workers * 32
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from .processes import pool_options
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), **pool_options()) as pool:
         pending = deque()
         try:
             for task in tasks:
@@ -271,6 +403,7 @@ def build(
     *,
     base: str | None = None,
     matrix: str | Path | None = None,
+    vocabularies: Iterable[str | Path] = (),
     strict: bool = False,
     validate: bool = True,
     topical: str | None = "keywords",
@@ -283,10 +416,10 @@ def build(
     """Build the graph of every document under `paths` and make it the store's current graph.
 
     Incremental: a document whose file name and content hash are those the current graph was built from (with the
-    same code, base IRI, topical method and threshold, and reference data) keeps its named graph; changed and new
-    documents are
-    extracted (in `workers` processes, default one per CPU); documents no longer given leave the graph. The new
-    graph is written beside the current one and switched to only when complete and valid.
+    same code, base IRI, topical method and threshold, reference data and vocabulary files) keeps its named graph;
+    changed and new documents are extracted (in `workers` processes, default one per CPU); documents no longer
+    given leave the graph. The new graph is written beside the current one and switched to only when complete and
+    valid. `vocabularies`: CSV or SKOS Turtle files whose concepts and labels are added (schemes.add_vocabulary).
 
     A bad file is skipped and reported in the summary (or, with `strict`, fails the build and leaves the store
     unchanged); so is a document whose extraction takes longer than `time_limit` seconds. `on_start(number_of_files)`
@@ -299,17 +432,18 @@ def build(
     files = list(iter_paths(paths))
     if not files:
         raise DocumentError(f"{', '.join(map(str, paths))}: no documents found; give a folder holding WSIS documents")
-    vocabulary = load_vocabulary(base)
+    vocabulary = load_vocabulary(base, tuple(vocabularies))  # a bad vocabulary file fails here, before any work
+    vocabularies = vocabulary.extra  # absolute paths, for the worker processes
     summary = BuildSummary(store=folder)
     if on_start:
         on_start(len(files))
     _prepare(folder)
-    fingerprint = _fingerprint(base, matrix, topical, threshold)
+    fingerprint = _fingerprint(base, matrix, topical, threshold, vocabularies)
     with _locked(folder):
         current = (folder / CURRENT).resolve() if (folder / CURRENT).exists() else None
         manifest = _read_manifest(current)
         previous = manifest["documents"] if manifest.get("fingerprint") == fingerprint else {}
-        index = statistics.index(base)
+        index = statistics.index(base, vocabularies)
         if previous and not (current / statistics.TOTALS_FILE).exists():
             previous = {}  # a store without running statistics: build it afresh
         before = statistics.Totals.load(index, current) if previous else None
@@ -337,8 +471,8 @@ def build(
                     if on_document:
                         on_document(name, None)
                 else:
-                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None, strict,
-                                  time_limit))
+                    tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None,
+                                  vocabularies, strict, time_limit))
             if previous:
                 ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
                 store = ox.Store(str(generation))
@@ -393,14 +527,19 @@ def build(
                 fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
                 if not previous:
                     fresh += [schemes_graph(base), matrix_graph(base)]
-                report = validate_store_graphs(store, names=fresh)
+                store.flush()  # the validation workers read the new generation from disk
+                if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2.3 times
+                    store.optimize()                              # cheaper (bench/validate.py)
+                report = validate_store_graphs(store, names=fresh, location=generation)
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
                     raise InvalidGraph(f"{folder}: the new graph breaks {len(report.violations)} shape constraints; "
                                        "the previous graph is kept", report)
             store.flush()
             del store
+            _closed()
             totals.save(generation)
+            (generation / READERS).touch()
             (generation / MANIFEST).write_text(json.dumps({
                 "fingerprint": fingerprint, "reference_triples": manifest.get("reference_triples", 0),
                 "documents": documents}), encoding="utf-8")
@@ -487,9 +626,9 @@ def with_prefixes(sparql: str) -> str:
     return prologue + sparql
 
 
-# RemoteStore, push, server_command and the rest of the remote side live in remote.py; these names stay importable
-# from here (loaded on first use: remote.py imports this module).
-_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "server_command", "check_port")
+# RemoteStore, push and the rest of the remote side live in remote.py; these names stay importable from here
+# (loaded on first use: remote.py imports this module).
+_REMOTE = ("RemoteStore", "PushSummary", "push", "oxigraph_binary", "check_port")
 
 
 def __getattr__(name: str):
