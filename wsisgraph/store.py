@@ -321,6 +321,23 @@ def _fingerprint(base: str, matrix: str | Path | None, topical: str | None, thre
     return digest.hexdigest()
 
 
+def _copy_generation(current: Path, generation: Path, attempts: int = 5) -> None:
+    """Copy the current generation into the new one (hard links: instant). A writable server (`serve
+    --writable`) may compact the current generation meanwhile, removing a file the read-only view had just
+    listed: the copy then starts again from a fresh view."""
+    import pyoxigraph as ox
+
+    for attempt in range(attempts):
+        shutil.rmtree(generation, ignore_errors=True)
+        try:
+            ox.Store.read_only(str(current)).backup(str(generation))
+            return
+        except (RuntimeError, OSError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
 def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, tuple[str, ...], bool,
                               float | None]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error), within the
@@ -474,7 +491,7 @@ def build(
                     tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None,
                                   vocabularies, strict, time_limit))
             if previous:
-                ox.Store.read_only(str(current)).backup(str(generation))  # hard links: instant
+                _copy_generation(current, generation)
                 store = ox.Store(str(generation))
                 for name, entry in previous.items():
                     if name not in kept:
