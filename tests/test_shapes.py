@@ -131,11 +131,17 @@ def test_rust_engine_refuses_a_parameter_it_was_not_checked_on(tmp_path):
 
 
 def test_shapes_are_valid_shacl():
+    """Each shapes file conforms to SHACL's own shapes (SHACL-SHACL, as pySHACL ships them), which catch a
+    malformed shape (a count that is not an integer, a path that is not one) a validation would silently skip."""
     import pyshacl
 
+    meta = rdflib.Graph().parse(Path(pyshacl.__file__).parent / "assets" / "shacl-shacl.ttl")
+    broken = rdflib.Graph().parse(format="turtle", data=(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> . "
+        "<http://example.org/S> a sh:NodeShape ; sh:property [ sh:path <http://example.org/p> ; sh:minCount 'x' ] ."))
+    assert not pyshacl.validate(broken, shacl_graph=meta)[0]  # the check can fail
     for path in sorted(data_path("shapes").glob("*.ttl")):
-        conforms, _, text = pyshacl.validate(rdflib.Graph().parse(path), meta_shacl=True,
-                                             shacl_graph=rdflib.Graph().parse(path))
+        conforms, _, text = pyshacl.validate(rdflib.Graph().parse(path), shacl_graph=meta)
         assert conforms, (path.name, text)
 
 

@@ -86,7 +86,8 @@ class _Server:
                 if self.process.poll() is not None:
                     failure = self.ended()
                     break
-                if await self._answers():
+                # only once it says it listens: another program that took the port meanwhile would answer too
+                if self._listening() and await self._answers():
                     return
                 await asyncio.sleep(0.05)
             else:
@@ -103,6 +104,10 @@ class _Server:
             lines = self.log.read()[-4000:].decode("utf-8", "replace").strip().splitlines()
             said = f": {lines[-1].strip()}" if lines else ""
         return f"exit {self.process.returncode}{said}"
+
+    def _listening(self) -> bool:
+        self.log.seek(0)
+        return b"Listening for requests" in self.log.read()
 
     async def _answers(self) -> bool:
         try:
@@ -166,8 +171,11 @@ class _Supervisor:
             loop.add_signal_handler(signum, self._stop, signum)
         listener = None
         try:
+            # the port first: a port in use fails before a server is started, and no server of ours can take it
+            listener = await asyncio.start_server(self._handle, self.host, self.port, reuse_address=True,
+                                                  start_serving=False)
             self.active = await self._start(hold_generation(self.store_path))
-            listener = await asyncio.start_server(self._handle, self.host, self.port, reuse_address=True)
+            await listener.start_serving()
             if self.on_ready:
                 self.on_ready(self.active.name)
             while not self.stopped.is_set():
