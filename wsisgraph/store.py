@@ -538,15 +538,15 @@ def build(
                 for scheme, count in entry["mentions"].items():
                     summary.mentions[scheme] += count
             summary.triples = manifest.get("reference_triples", 0) + sum(e["triples"] for e in documents.values())
+            fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
+            store.flush()  # the validation workers read the new generation from disk
+            if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2 to 4 times
+                store.optimize()  # cheaper, for validation (bench/validate.py) and for every query after
             if validate:
                 from .validate import validate_store_graphs
 
-                fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
                 if not previous:
                     fresh += [schemes_graph(base), matrix_graph(base)]
-                store.flush()  # the validation workers read the new generation from disk
-                if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2.3 times
-                    store.optimize()                              # cheaper (bench/validate.py)
                 report = validate_store_graphs(store, names=fresh, location=generation)
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
