@@ -210,3 +210,21 @@ def test_generated_literals_survive_jsonld(pairs):
     document = {"@context": load_context(), **JsonLdCompactor().node(S, triples)}
     parsed = set(ox.parse(json.dumps(document).encode("utf-8"), format=ox.RdfFormat.JSON_LD))
     assert {str(t) for t in parsed} == {str(t) for t in triples}
+
+
+def test_an_export_removes_what_a_killed_export_left(built_store, tmp_path):
+    """A killed export leaves its temporary file (`.NAME.PID.XXXX.tmp`); the next export of that file removes it,
+    and leaves the file of a write still running."""
+    import os
+    import subprocess
+    import sys
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = tmp_path / f".g.nt.{ended.stdout.strip()}.abc123.tmp"
+    running = tmp_path / f".g.nt.{os.getpid()}.def456.tmp"
+    for leftover in (killed, running):
+        leftover.write_text("half", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["export", "--store", str(built_store), "--out", str(tmp_path / "g.nt")], obj={})
+    assert result.exit_code == 0, result.output
+    assert not killed.exists() and running.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["g.nt", running.name])

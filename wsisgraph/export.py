@@ -13,6 +13,7 @@ such as `oa:start` for the rest), and the nodes are written one per line into `@
 from __future__ import annotations
 
 import copy
+import glob
 import json
 import os
 import re
@@ -283,6 +284,20 @@ def _write(store: ox.Store, fmt: str, output: IO[bytes]) -> None:
         ox.serialize(triples, output, rdf_format, prefixes=prefixes)
 
 
+def _remove_leftovers(folder: Path, name: str) -> None:
+    """Remove the temporary files that killed writes of `name` left in `folder` (their process is gone)."""
+    for leftover in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        pid = leftover.name[len(name) + 2:].split(".", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except OSError:
+            pass  # alive, another user's: not ours to remove
+
+
 def write_atomically(target: str | Path, write) -> Path:
     """Call write(temporary_path) for a file beside TARGET, then rename it onto TARGET: all or nothing, and a
     failed write leaves no temporary file behind."""
@@ -292,8 +307,9 @@ def write_atomically(target: str | Path, write) -> Path:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"{target}: folder {folder} does not exist; create it first")
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    _remove_leftovers(folder, target.name)
+    try:  # the writer's process id in the name: a later run knows the file of a killed one
+        handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=folder)
     except OSError as err:
         raise ExportError(f"{target}: cannot write in {folder} ({err.strerror or err})") from None
     os.close(handle)
