@@ -299,3 +299,34 @@ def test_a_reference_graph_is_read_when_it_holds_a_focus_node(tmp_path, seed_dir
         report = validate_store_graphs(generation, names=[stats], engine=engine)
         assert not report.conforms and {(v.shape, v.focus, v.graph) for v in report.violations} == {
             ("shape:ExtractedText", "<https://example.org/odd>", stats.value)}, engine
+
+
+def test_build_validates_each_new_document_as_it_is_extracted(tmp_path, seed_dir, monkeypatch):
+    """build checks each new document's graph from the N-Quads its extraction made: a document whose graph breaks
+    a shape fails the build, naming that graph, and the previous graph stays current."""
+    import os
+    import shutil
+
+    from wsisgraph import store as stores
+    from wsisgraph.errors import InvalidGraph
+
+    docs = tmp_path / "docs"
+    shutil.copytree(seed_dir, docs)
+    store = tmp_path / "store"
+    stores.build([docs], store)
+    before = os.path.realpath(store / "current")
+    name = "002_0a617c45d6870c06.txt"
+    (docs / name).write_text((docs / name).read_text(encoding="utf-8") + "\nWSIS Action Line C5.\n", encoding="utf-8")
+    to_nquads = stores.to_nquads
+
+    def broken(ex, base, implied):  # a document kind the shapes do not allow
+        data = to_nquads(ex, base, implied)
+        doc = f"<{stores.document_iri(ex.document.name, base)}>"
+        return data + f'{doc} <https://w3id.org/wsisgraph/ontology#documentKind> "pdf" {doc} .\n'.encode()
+
+    monkeypatch.setattr(stores, "to_nquads", broken)
+    with pytest.raises(InvalidGraph) as failed:
+        stores.build([docs], store)
+    violations = failed.value.report.violations
+    assert violations and {v.graph for v in violations} == {stores.document_iri(name, stores.base_iri(None))}
+    assert os.path.realpath(store / "current") == before

@@ -92,8 +92,8 @@ def test_the_vocabulary_reaches_a_worker_process():
 
     path = DOCS / "response-vocabulary.md"
     vocabulary = load_vocabulary(None, (str(CSV), str(TTL)))
-    # topical, threshold, matrix, vocabularies, strict, time limit
-    task = (str(path), path.name, BASE, None, None, None, vocabulary.extra, False, None)
+    # topical, threshold, matrix, vocabularies, strict, time limit, validation
+    task = (str(path), path.name, BASE, None, None, None, vocabulary.extra, False, None, False)
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         result = pool.submit(_extract_one, task).result(timeout=300)
     assert b"<https://w3id.org/wsisgraph/topic/submarine-cables>" in result["nquads"]

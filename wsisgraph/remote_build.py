@@ -315,7 +315,8 @@ def build_remote(
 
     if on_start:
         on_start(len(files))
-    extraction = (base, topical, threshold, str(matrix) if matrix else None, vocabularies, strict, time_limit)
+    # validated below, in one store with the reference graphs
+    extraction = (base, topical, threshold, str(matrix) if matrix else None, vocabularies, strict, time_limit, False)
     local, tasks, kept = _plan(files, roots, shard_of_root, existing, extraction, fingerprint, strict, summary,
                                on_document)
 

@@ -339,10 +339,11 @@ def _copy_generation(current: Path, generation: Path, attempts: int = 5) -> None
 
 
 def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None, tuple[str, ...], bool,
-                              float | None]) -> dict:
+                              float | None, bool]) -> dict:
     """Worker: one file into N-Quads bytes and the counts the summary needs (or the one-line error), within the
-    document's time limit."""
-    path, name, base, topical, threshold, matrix, vocabularies, strict, time_limit = task
+    document's time limit; with `check`, its graph validated from those bytes (the shapes' verdict on it as a
+    named graph of the store, without reading it back)."""
+    path, name, base, topical, threshold, matrix, vocabularies, strict, time_limit, check = task
     prepare(base, topical, vocabularies)
     implied = matrix_by_line(base, matrix)  # read once per process, before the document's clock starts
     try:
@@ -354,9 +355,17 @@ def _extract_one(task: tuple[str, str, str, str | None, float | None, str | None
     except DocumentError as err:
         return {"name": name, "error": str(err)}
     mentions = Counter(scheme for scheme, _ in {(m.concept.scheme, m.concept.iri) for m in ex.mentions})
-    return {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
-            "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
-            "summary": statistics.summarize(ex, base, vocabularies)}
+    result = {"name": name, "sha256": doc.sha256, "nquads": data, "triples": data.count(b"\n"),
+              "mentions": dict(mentions), "warnings": ex.warnings, "graph": document_iri(name, base),
+              "summary": statistics.summarize(ex, base, vocabularies)}
+    if check:
+        from .validate import validate_document_nquads
+
+        report = validate_document_nquads(data, result["graph"])
+        if report.conforms:
+            report.report_graph = None  # only the counts travel back
+        result["validation"] = report
+    return result
 
 
 def _submit(pool, task):
@@ -489,7 +498,7 @@ def build(
                         on_document(name, None)
                 else:
                     tasks.append((str(path), name, base, topical, threshold, str(matrix) if matrix else None,
-                                  vocabularies, strict, time_limit))
+                                  vocabularies, strict, time_limit, validate))
             if previous:
                 _copy_generation(current, generation)
                 store = ox.Store(str(generation))
@@ -506,6 +515,7 @@ def build(
             documents = dict(kept)
             batch: list[bytes] = []
             size = 0
+            checked = []  # validation reports of the documents, from their extraction
             results = _extracted(tasks, workers or os.cpu_count() or 1)
             for result in results:
                 error = result.get("error")
@@ -518,6 +528,8 @@ def build(
                                                  ("sha256", "graph", "triples", "mentions", "summary")}
                     totals.add(result["summary"])
                     summary.warnings += result["warnings"]
+                    if "validation" in result:
+                        checked.append(result["validation"])
                     batch.append(result["nquads"])
                     size += len(result["nquads"])
                     if size >= LOAD_BATCH_BYTES:
@@ -538,16 +550,14 @@ def build(
                 for scheme, count in entry["mentions"].items():
                     summary.mentions[scheme] += count
             summary.triples = manifest.get("reference_triples", 0) + sum(e["triples"] for e in documents.values())
-            fresh = [ox.NamedNode(documents[t[1]]["graph"]) for t in tasks if t[1] in documents]
-            store.flush()  # the validation workers read the new generation from disk
-            if len(fresh) > max(100, len(documents) // 2):  # mostly new: compacted, it reads back 2 to 4 times
-                store.optimize()  # cheaper, for validation (bench/validate.py) and for every query after
-            if validate:
-                from .validate import validate_store_graphs
+            store.flush()
+            if summary.extracted > max(100, len(documents) // 2):  # mostly new: compacted, every query reads
+                store.optimize()  # it 2 to 4 times faster (a fresh bulk load leaves many overlapping files)
+            if validate:  # the new documents were checked as they were extracted; the reference graphs here
+                from .validate import merge, validate_store_graphs
 
-                if not previous:
-                    fresh += [schemes_graph(base), matrix_graph(base)]
-                report = validate_store_graphs(store, names=fresh, location=generation)
+                references = [] if previous else [schemes_graph(base), matrix_graph(base)]
+                report = merge(checked + [validate_store_graphs(store, names=references, location=generation)])
                 summary.validated, summary.validation_seconds = True, report.seconds
                 if not report.conforms:
                     raise InvalidGraph(f"{folder}: the new graph breaks {len(report.violations)} shape constraints; "
