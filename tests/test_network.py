@@ -376,7 +376,8 @@ def test_eigenvector_centrality_equals_networkx(dense, monkeypatch):
 
 
 def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
-    from wsisgraph.network import add_metrics, drawn_edges
+    from wsisgraph.drawing import drawn_edges
+    from wsisgraph.network import add_metrics
 
     graph = nx.complete_graph(120)  # 7140 edges
     for i, (u, v) in enumerate(graph.edges()):
@@ -397,7 +398,7 @@ def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
 
 
 def test_drawn_labels_are_short_and_say_what_the_node_is():
-    from wsisgraph.network import short_label
+    from wsisgraph.drawing import short_label
 
     line = {"scheme": "actionline", "label": "C7 ICT applications: benefits in all aspects of life"}
     assert short_label(line) == "C7 ICT applications"

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import ExportError
 from .export import write_atomically
-from .network import notation_key, save_figure
+from .drawing import notation_key, save_figure
 from .outdir import replacing
 from .query import document_title, get_query, records, run_query
 
@@ -694,7 +694,8 @@ def _matrix(store, b: _Builder, vocabulary, type_labels, al_sdg) -> None:
 
 
 def _networks(store, b: _Builder, type_labels, top: int, al_sdg, step) -> list[Path]:
-    from .network import actor_network, build_network, draw_network, network_stats, write_network
+    from .drawing import draw_network
+    from .network import actor_network, build_network, network_stats, write_network
 
     b.section("Networks", "networks",
               "The graph as networks (networkx): node size by weighted degree, metrics on every node, Louvain "
