@@ -4,6 +4,7 @@ repeatable Louvain; an empty WSIS-SDG Matrix handled; the command line."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
@@ -272,6 +273,26 @@ def test_louvain_and_the_files_are_repeatable(rich_store, tmp_path):
             write_network(graph, tmp_path / f"{kind}-{n}.png")
         assert (tmp_path / f"{kind}-a.graphml").read_bytes() == (tmp_path / f"{kind}-b.graphml").read_bytes()
         assert (tmp_path / f"{kind}-a.png").read_bytes() == (tmp_path / f"{kind}-b.png").read_bytes()
+
+
+def test_the_actor_network_is_the_same_whatever_the_hash_seed(rich_store, tmp_path):
+    """networkx's projection adds edges in the order of a set of strings: the files and the layout must not follow
+    a process's hash seed."""
+    import subprocess
+    import sys
+
+    program = ("import json, sys; from wsisgraph.store import open_store; from wsisgraph.network import "
+               "build_network, write_network; from wsisgraph.drawing import layout; "
+               "graph = build_network(open_store(sys.argv[1]), 'actor'); write_network(graph, sys.argv[2]); "
+               "print(json.dumps(layout(graph)))")
+    runs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"actor-{seed}.graphml"
+        done = subprocess.run([sys.executable, "-c", program, str(rich_store), str(out)], capture_output=True,
+                              text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
+        assert done.returncode == 0, done.stderr
+        runs.append((out.read_bytes(), done.stdout))
+    assert runs[0] == runs[1]
 
 
 def test_stats_list_top_nodes_and_every_community_member(networks):

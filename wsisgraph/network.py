@@ -164,7 +164,15 @@ def _project(full):
     from networkx.algorithms import bipartite
 
     actors = [n for n, d in full.nodes(data=True) if d["role"] != "concept"]
-    graph = bipartite.overlap_weighted_projected_graph(full, actors, jaccard=True)
+    projected = bipartite.overlap_weighted_projected_graph(full, actors, jaccard=True)
+    # networkx adds the edges in the order of a set of strings, which changes with the hash seed of each process;
+    # in the actors' order instead, so the files and the layout are the same from one run to the next
+    position = {n: i for i, n in enumerate(actors)}
+    graph = _new_graph()
+    graph.add_nodes_from(projected.nodes(data=True))
+    graph.add_edges_from(sorted(((u, v, d) if position[u] < position[v] else (v, u, d)
+                                 for u, v, d in projected.edges(data=True)),
+                                key=lambda e: (position[e[0]], position[e[1]])))
     for u, v, data in graph.edges(data=True):
         data["weight"] = round(float(data["weight"]), 6)
         data["shared"] = len(set(full[u]) & set(full[v]))
