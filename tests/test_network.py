@@ -97,9 +97,68 @@ def test_json_svg_and_html(kind, networks, tmp_path):
     assert (tmp_path / f"{kind}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     html = (tmp_path / f"{kind}.html").read_text(encoding="utf-8")
     assert_self_contained(html)
-    embedded = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S).group(1)
-    view = json.loads(embedded)
+    view = view_data(html)
     assert len(view["nodes"]) == graph.number_of_nodes() and len(view["edges"]) == graph.number_of_edges()
+
+
+def view_data(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S).group(1))
+
+
+def svg_markers(svg: str, gid: str) -> int:
+    """The markers matplotlib drew in the group GID: one path or <use> each (the <defs> it may share aside)."""
+    from xml.etree import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    group = ElementTree.fromstring(svg.encode("utf-8")).find(f".//{ns}g[@id='{gid}']")
+    if group is None:
+        return 0
+    shared = {id(e) for defs in group.iter(f"{ns}defs") for e in defs.iter()}
+    return sum(1 for e in group.iter() if e.tag in (f"{ns}path", f"{ns}use") and id(e) not in shared)
+
+
+@pytest.mark.parametrize("kind", ["actor", "actor-concept"])
+def test_respondents_are_drawn_apart_from_organizations_only_named(kind, networks, tmp_path):
+    """Squares for the organizations that wrote a response (role respondent or respondent+named), circles for the
+    rest, in the drawing, its legend, the HTML view and the GEXF file; whatever the colouring."""
+    from xml.etree import ElementTree
+
+    from wsisgraph.drawing import draw_network
+
+    graph = networks[kind].copy()
+    graph.graph.update(networks[kind].graph)
+    named = sorted(n for n, d in graph.nodes(data=True) if d["role"] == "named")
+    graph.nodes[named[0]]["role"] = "respondent+named"  # a respondent that others name is still a respondent
+    respondents = {n for n, d in graph.nodes(data=True) if d["role"].startswith("respondent")}
+    organizations = {n for n, d in graph.nodes(data=True) if d["role"] != "concept"}
+    assert len(respondents) > 1 and organizations - respondents
+    for colour in ("scheme", "community"):
+        write_network(graph, tmp_path / f"{kind}.html", color_by=colour)
+        html = (tmp_path / f"{kind}.html").read_text(encoding="utf-8")
+        shapes = {n["id"]: n["shape"] for n in view_data(html)["nodes"]}
+        assert {n for n, shape in shapes.items() if shape == "square"} == respondents
+        assert set(shapes.values()) == {"square", "circle"}
+        assert re.search(rf'class="dot square"[^>]*></span>respondent \({len(respondents)}\)', html)
+        assert "squares: respondents" in html
+        legends = [t.get_text() for legend in draw_network(graph, color_by=colour).legends
+                   for t in legend.get_texts()]
+        assert f"respondent ({len(respondents)})" in legends
+        write_network(graph, tmp_path / f"{kind}.svg", color_by=colour)
+        assert svg_markers((tmp_path / f"{kind}.svg").read_text(encoding="utf-8"), "respondents") == len(respondents)
+    write_network(graph, tmp_path / f"{kind}.gexf")
+    viz = "{*}shape"  # in the viz namespace of the GEXF version networkx writes
+    shapes = {node.get("id"): node.find(viz).get("value")
+              for node in ElementTree.parse(tmp_path / f"{kind}.gexf").iter() if node.find(viz) is not None}
+    assert {n for n, shape in shapes.items() if shape == "square"} == respondents and len(shapes) == len(graph)
+
+
+def test_networks_without_organizations_have_no_shapes(networks, tmp_path):
+    graph = networks["co-mention"]
+    write_network(graph, tmp_path / "co.html")
+    write_network(graph, tmp_path / "co.svg")
+    html = (tmp_path / "co.html").read_text(encoding="utf-8")
+    assert {n["shape"] for n in view_data(html)["nodes"]} == {"circle"} and "squares:" not in html
+    assert svg_markers((tmp_path / "co.svg").read_text(encoding="utf-8"), "respondents") == 0
 
 
 class _Resources(HTMLParser):

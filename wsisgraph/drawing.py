@@ -1,12 +1,13 @@
 """Stage 8, drawn: the networks of `network.py` as pictures and as an interactive page.
 
 - `draw_network`: a matplotlib Figure (Agg backend, no display): node size by weighted degree, colour by scheme or
-  Louvain community, labels on the most central nodes placed so they do not overlap, a legend and a title;
-  `al-sdg` is drawn as two columns, Action Lines left and Goals right, edges coloured by origin. `save_figure` writes it as PNG or
+  Louvain community, respondents (organizations that wrote a response) as squares and every other node as a
+  circle, labels on the most central nodes placed so they do not overlap, a legend and a title; `al-sdg` is drawn
+  as two columns, Action Lines left and Goals right, edges coloured by origin. `save_figure` writes it as PNG or
   SVG with no timestamps, so the same network gives the same bytes.
 - `html_view`: one self-contained HTML file (inline SVG and JavaScript, nothing fetched) with the same layout.
 - `with_viz`: a copy of the network carrying GEXF viz data (position, size, colour), so Gephi opens it
-  laid out as the drawing.
+  laid out as the drawing (respondents as squares).
 
 A dense network is drawn (and shown in the HTML view) by its backbone of strongest edges; the GraphML, GEXF and
 JSON files keep every edge. Layouts are seeded (ForceAtlas2, `network.SEED`) and kept per graph object, so the
@@ -41,6 +42,10 @@ CATEGORY_NAMES = {
     "actionline": "Action Line", "sdg": "SDG", "topic": "topic", "event": "event", "framework": "framework",
     "respondent": "respondent", "named organization": "named organization",
 }
+#: Respondents are squares of the same area as a circle of the same size (matplotlib sizes a square by its side,
+#: a circle by its diameter); in the legends, with their meaning.
+SQUARE_AREA = math.pi / 4
+SHAPE_NAMES = {"square": "respondent", "circle": "named in the text only"}
 ORIGIN_STYLE = {  # al-sdg edges: colour, line style, legend
     "both": ("#009E73", "solid", "documents and the Matrix"),
     "documents": ("#0072B2", "solid", "documents only (not in the Matrix)"),
@@ -65,10 +70,22 @@ def default_color_by(graph) -> str:
     return "community" if graph.graph.get("kind") == "actor" else "scheme"
 
 
+def is_respondent(data: dict) -> bool:
+    """An organization that wrote a response (role respondent or respondent+named), drawn as a square."""
+    return data.get("role", "").startswith("respondent")
+
+
 def category(data: dict) -> str:
     if data["role"] == "concept":
         return data["scheme"]
-    return "respondent" if data["role"].startswith("respondent") else "named organization"
+    return "respondent" if is_respondent(data) else "named organization"
+
+
+def shape_counts(graph) -> Counter:
+    """How many organizations are respondents (squares) and how many are only named (circles); empty when the
+    network has no organizations (co-mention, al-sdg)."""
+    return Counter("square" if is_respondent(d) else "circle" for _, d in graph.nodes(data=True)
+                   if d.get("role", "concept") != "concept")
 
 
 def community_colours(graph, limit: int = 10) -> dict[int, str]:
@@ -271,8 +288,13 @@ def draw_network(graph, *, color_by: str | None = None, labels: int | None = Non
     sizes = node_sizes(graph)
     _draw_edges(ax, graph, pos)
     order = sorted(graph, key=lambda n: graph.nodes[n]["weighted_degree"])  # the big ones on top
-    ax.scatter([pos[n][0] for n in order], [pos[n][1] for n in order], s=[sizes[n] for n in order],
-               c=[colours[n] for n in order], edgecolors="white", linewidths=0.8, zorder=3)
+    circles = [n for n in order if not is_respondent(graph.nodes[n])]
+    squares = [n for n in order if is_respondent(graph.nodes[n])]  # the respondents, on top of the others
+    for nodes, marker, area, gid in ((circles, "o", 1.0, None), (squares, "s", SQUARE_AREA, "respondents")):
+        if nodes:
+            ax.scatter([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], s=[sizes[n] * area for n in nodes],
+                       c=[colours[n] for n in nodes], marker=marker, edgecolors="white", linewidths=0.8, zorder=3,
+                       gid=gid)
     ax.set_xlim(-0.04, 1.04)
     ax.set_ylim(min(p[1] for p in pos.values()) - 0.05, 1.04)
     # every node of a small network, else the top quarter (at least 15, at most 30)
@@ -281,7 +303,7 @@ def draw_network(graph, *, color_by: str | None = None, labels: int | None = Non
     ranked = ranked_nodes(graph, "weighted_degree")[:count]
     if kind == "actor-concept" and labels is None:  # the respondents are what analysts look for: label them too
         ranked += [n for n in ranked_nodes(graph, "weighted_degree")
-                   if graph.nodes[n]["role"].startswith("respondent") and n not in ranked][:20]
+                   if is_respondent(graph.nodes[n]) and n not in ranked][:20]
     shown = place_labels(figure, ax, [(pos[n], short_label(graph.nodes[n]), math.sqrt(sizes[n]) / 2)
                                       for n in ranked])
     _legend(figure, graph, color_by, labelled=shown, ranked=len(ranked))
@@ -403,11 +425,21 @@ def _legend(figure, graph, color_by: str, labelled: int, ranked: int) -> None:
         present = Counter(category(d) for _, d in graph.nodes(data=True))
         for key, colour in CATEGORY_COLOURS.items():
             if present[key]:
-                handles.append(Line2D([], [], marker="o", ls="", ms=10, mfc=colour, mec="white",
+                square = key == "respondent"
+                handles.append(Line2D([], [], marker="s" if square else "o", ls="",
+                                      ms=10 * math.sqrt(SQUARE_AREA) if square else 10, mfc=colour, mec="white",
                                       label=f"{CATEGORY_NAMES[key]} ({present[key]})"))
         title = "Nodes, by scheme"
     figure.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.75, 0.87), fontsize=10,
                   title=title, title_fontsize=11, frameon=False, alignment="left", labelspacing=0.7)
+    shapes = shape_counts(graph)
+    if color_by == "community" and shapes["square"]:  # the colours say community: the shape says who wrote
+        figure.legend(handles=[Line2D([], [], marker="s" if shape == "square" else "o", ls="", mfc="#888888",
+                                      mec="white", ms=10 * math.sqrt(SQUARE_AREA) if shape == "square" else 10,
+                                      label=f"{text} ({shapes[shape]})")
+                               for shape, text in SHAPE_NAMES.items() if shapes[shape]],
+                      loc="upper left", bbox_to_anchor=(0.75, 0.985), fontsize=10, title="Organizations, by shape",
+                      title_fontsize=11, frameon=False, alignment="left", labelspacing=0.5)
     # node size scale: three reference markers
     top = max((d["weighted_degree"] for _, d in graph.nodes(data=True)), default=0)
     if top:
@@ -469,18 +501,22 @@ def _draw_columns(figure, ax, graph) -> None:
 # -- the interactive view ----------------------------------------------------------------------------------------
 
 def with_viz(graph, color_by: str | None):
-    """A copy with GEXF viz data (position, size, colour), so Gephi opens it laid out as the drawing."""
+    """A copy with GEXF viz data (position, size, colour; shape square for respondents, disc for the other nodes
+    of an actor network), so Gephi opens it laid out as the drawing."""
     import matplotlib.colors
 
     copy = graph.copy()
     pos = layout(graph)
     colours = node_colours(graph, color_by or default_color_by(graph))
     sizes = node_sizes(graph)
+    shaped = bool(shape_counts(graph)["square"])
     for n, data in copy.nodes(data=True):
         r, g, b = (int(round(255 * c)) for c in matplotlib.colors.to_rgb(colours[n]))
         x, y = pos.get(n, (0.5, 0.5))
         data["viz"] = {"position": {"x": round(x * 1000, 2), "y": round(y * 1000, 2), "z": 0.0},
                        "size": round(math.sqrt(sizes[n]) / 2, 2), "color": {"r": r, "g": g, "b": b, "a": 1.0}}
+        if shaped:
+            data["viz"]["shape"] = "square" if is_respondent(data) else "disc"
     return copy
 
 
@@ -503,6 +539,7 @@ def html_view(graph, *, color_by: str | None = None) -> str:
             x = 0.3 + 0.4 * x
         nodes.append({"id": n, "x": round(60 + x * 880, 2), "y": round(40 + (1 - y) * 620, 2),
                       "r": round(math.sqrt(sizes[n]) / 2.4, 2), "c": colours[n], "rank": rank[n],
+                      "shape": "square" if is_respondent(d) else "circle",
                       "left": graph.graph.get("kind") == "al-sdg" and d["scheme"] == "actionline",
                       "label": d["label"], "short": short_label(d, 44 if graph.graph.get("kind") == "al-sdg" else 30),
                       "attrs": {k: v for k, v in d.items() if k not in ("label", "bipartite")}})
@@ -514,11 +551,16 @@ def html_view(graph, *, color_by: str | None = None) -> str:
             colour, style, _ = ORIGIN_STYLE[d["origin"]]
         edges.append({"s": index[u], "t": index[v], "w": round(0.5 + 4 * d["weight"] / top, 2), "c": colour,
                       "dash": style == "dashed", "attrs": dict(d)})
+    shapes = shape_counts(graph)
     if color_by == "community":
-        legend = [(f"community {c}", colour) for c, colour in community_colours(graph).items()]
+        legend = [(f"community {c}", colour, "circle") for c, colour in community_colours(graph).items()]
+        if shapes["square"]:
+            legend += [(f"{text} ({shapes[shape]})", "#888888", shape) for shape, text in SHAPE_NAMES.items()
+                       if shapes[shape]]
     else:
         present = Counter(category(d) for _, d in graph.nodes(data=True))
-        legend = [(f"{CATEGORY_NAMES[k]} ({present[k]})", c) for k, c in CATEGORY_COLOURS.items() if present[k]]
+        legend = [(f"{CATEGORY_NAMES[k]} ({present[k]})", c, "square" if k == "respondent" else "circle")
+                  for k, c in CATEGORY_COLOURS.items() if present[k]]
     edge_legend = []
     if graph.graph.get("kind") == "al-sdg":
         counts = Counter(d["origin"] for _, _, d in graph.edges(data=True))
@@ -535,4 +577,5 @@ def html_view(graph, *, color_by: str | None = None) -> str:
         description=graph.graph.get("description", ""), weight=graph.graph.get("weight", ""),
         queries=graph.graph.get("queries", ""), nodes=graph.number_of_nodes(), edges=graph.number_of_edges(),
         drawn=len(edges),
-        legend=legend, edge_legend=edge_legend, data=data, colour_note="Louvain community" if color_by == "community" else "scheme")
+        legend=legend, edge_legend=edge_legend, data=data, colour_note="Louvain community" if color_by == "community" else "scheme",
+        shape_note="squares: respondents (organizations that wrote a response)" if shapes["square"] else "")

@@ -707,9 +707,10 @@ def _networks(store, b: _Builder, type_labels, top: int, al_sdg, step) -> list[P
         "al-sdg": "Action Lines (left) and SDGs (right); edges from documents (explicit and topical links), from "
                   "the Matrix, or both; width by weight.",
         "co-mention": "concepts named in the same answer or page section.",
-        "actor": "organizations linked by the concepts they share (Jaccard); colour: community. The tables "
+        "actor": "organizations linked by the concepts they share (Jaccard); colour: community; squares: the "
+                 "respondents (organizations that wrote a response), circles: those only named. The tables "
                  "below rank the respondents and the organizations only named in the text apart.",
-        "actor-concept": "organizations and the concepts they name (bipartite).",
+        "actor-concept": "organizations and the concepts they name (bipartite); squares: the respondents.",
     }
     actor_concept = None
     for kind in ("al-sdg", "co-mention", "actor", "actor-concept"):
