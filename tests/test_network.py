@@ -477,6 +477,34 @@ def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
     assert nx.read_graphml(tmp_path / "dense.graphml").number_of_edges() == 7140
 
 
+def test_network_files_do_not_load_the_drawings(tmp_path):
+    """drawing imports network, never the reverse: GraphML and JSON are written without drawing.py or matplotlib,
+    and importing drawing.py does not load matplotlib either (it is imported where a figure is made)."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+import networkx as nx
+from wsisgraph.network import add_metrics, write_network
+graph = nx.path_graph(4)
+nx.set_edge_attributes(graph, 1, "weight")
+for n in graph:
+    graph.nodes[n].update(label=str(n), scheme="topic", notation=str(n), role="concept", stakeholdertype="", country="")
+add_metrics(graph)
+write_network(graph, sys.argv[1] + "/a.graphml")
+write_network(graph, sys.argv[1] + "/a.json")
+loaded = [m for m in ("wsisgraph.drawing", "matplotlib") if m in sys.modules]
+import wsisgraph.drawing
+print(loaded, "matplotlib" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "False"]
+    assert nx.read_graphml(tmp_path / "a.graphml").number_of_edges() == 3
+
+
 def test_drawn_labels_are_short_and_say_what_the_node_is():
     from wsisgraph.drawing import short_label
 
