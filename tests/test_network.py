@@ -4,6 +4,7 @@ repeatable Louvain; an empty WSIS-SDG Matrix handled; the command line."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter, defaultdict
 from html.parser import HTMLParser
@@ -96,9 +97,68 @@ def test_json_svg_and_html(kind, networks, tmp_path):
     assert (tmp_path / f"{kind}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     html = (tmp_path / f"{kind}.html").read_text(encoding="utf-8")
     assert_self_contained(html)
-    embedded = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S).group(1)
-    view = json.loads(embedded)
+    view = view_data(html)
     assert len(view["nodes"]) == graph.number_of_nodes() and len(view["edges"]) == graph.number_of_edges()
+
+
+def view_data(html: str) -> dict:
+    return json.loads(re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', html, re.S).group(1))
+
+
+def svg_markers(svg: str, gid: str) -> int:
+    """The markers matplotlib drew in the group GID: one path or <use> each (the <defs> it may share aside)."""
+    from xml.etree import ElementTree
+
+    ns = "{http://www.w3.org/2000/svg}"
+    group = ElementTree.fromstring(svg.encode("utf-8")).find(f".//{ns}g[@id='{gid}']")
+    if group is None:
+        return 0
+    shared = {id(e) for defs in group.iter(f"{ns}defs") for e in defs.iter()}
+    return sum(1 for e in group.iter() if e.tag in (f"{ns}path", f"{ns}use") and id(e) not in shared)
+
+
+@pytest.mark.parametrize("kind", ["actor", "actor-concept"])
+def test_respondents_are_drawn_apart_from_organizations_only_named(kind, networks, tmp_path):
+    """Squares for the organizations that wrote a response (role respondent or respondent+named), circles for the
+    rest, in the drawing, its legend, the HTML view and the GEXF file; whatever the colouring."""
+    from xml.etree import ElementTree
+
+    from wsisgraph.drawing import draw_network
+
+    graph = networks[kind].copy()
+    graph.graph.update(networks[kind].graph)
+    named = sorted(n for n, d in graph.nodes(data=True) if d["role"] == "named")
+    graph.nodes[named[0]]["role"] = "respondent+named"  # a respondent that others name is still a respondent
+    respondents = {n for n, d in graph.nodes(data=True) if d["role"].startswith("respondent")}
+    organizations = {n for n, d in graph.nodes(data=True) if d["role"] != "concept"}
+    assert len(respondents) > 1 and organizations - respondents
+    for colour in ("scheme", "community"):
+        write_network(graph, tmp_path / f"{kind}.html", color_by=colour)
+        html = (tmp_path / f"{kind}.html").read_text(encoding="utf-8")
+        shapes = {n["id"]: n["shape"] for n in view_data(html)["nodes"]}
+        assert {n for n, shape in shapes.items() if shape == "square"} == respondents
+        assert set(shapes.values()) == {"square", "circle"}
+        assert re.search(rf'class="dot square"[^>]*></span>respondent \({len(respondents)}\)', html)
+        assert "squares: respondents" in html
+        legends = [t.get_text() for legend in draw_network(graph, color_by=colour).legends
+                   for t in legend.get_texts()]
+        assert f"respondent ({len(respondents)})" in legends
+        write_network(graph, tmp_path / f"{kind}.svg", color_by=colour)
+        assert svg_markers((tmp_path / f"{kind}.svg").read_text(encoding="utf-8"), "respondents") == len(respondents)
+    write_network(graph, tmp_path / f"{kind}.gexf")
+    viz = "{*}shape"  # in the viz namespace of the GEXF version networkx writes
+    shapes = {node.get("id"): node.find(viz).get("value")
+              for node in ElementTree.parse(tmp_path / f"{kind}.gexf").iter() if node.find(viz) is not None}
+    assert {n for n, shape in shapes.items() if shape == "square"} == respondents and len(shapes) == len(graph)
+
+
+def test_networks_without_organizations_have_no_shapes(networks, tmp_path):
+    graph = networks["co-mention"]
+    write_network(graph, tmp_path / "co.html")
+    write_network(graph, tmp_path / "co.svg")
+    html = (tmp_path / "co.html").read_text(encoding="utf-8")
+    assert {n["shape"] for n in view_data(html)["nodes"]} == {"circle"} and "squares:" not in html
+    assert svg_markers((tmp_path / "co.svg").read_text(encoding="utf-8"), "respondents") == 0
 
 
 class _Resources(HTMLParser):
@@ -274,6 +334,26 @@ def test_louvain_and_the_files_are_repeatable(rich_store, tmp_path):
         assert (tmp_path / f"{kind}-a.png").read_bytes() == (tmp_path / f"{kind}-b.png").read_bytes()
 
 
+def test_the_actor_network_is_the_same_whatever_the_hash_seed(rich_store, tmp_path):
+    """networkx's projection adds edges in the order of a set of strings: the files and the layout must not follow
+    a process's hash seed."""
+    import subprocess
+    import sys
+
+    program = ("import json, sys; from wsisgraph.store import open_store; from wsisgraph.network import "
+               "build_network, write_network; from wsisgraph.drawing import layout; "
+               "graph = build_network(open_store(sys.argv[1]), 'actor'); write_network(graph, sys.argv[2]); "
+               "print(json.dumps(layout(graph)))")
+    runs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"actor-{seed}.graphml"
+        done = subprocess.run([sys.executable, "-c", program, str(rich_store), str(out)], capture_output=True,
+                              text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
+        assert done.returncode == 0, done.stderr
+        runs.append((out.read_bytes(), done.stdout))
+    assert runs[0] == runs[1]
+
+
 def test_stats_list_top_nodes_and_every_community_member(networks):
     graph = networks["co-mention"]
     stats = network_stats(graph, top=5)
@@ -376,7 +456,8 @@ def test_eigenvector_centrality_equals_networkx(dense, monkeypatch):
 
 
 def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
-    from wsisgraph.network import add_metrics, drawn_edges
+    from wsisgraph.drawing import drawn_edges
+    from wsisgraph.network import add_metrics
 
     graph = nx.complete_graph(120)  # 7140 edges
     for i, (u, v) in enumerate(graph.edges()):
@@ -396,8 +477,36 @@ def test_a_dense_network_is_drawn_by_its_backbone(tmp_path):
     assert nx.read_graphml(tmp_path / "dense.graphml").number_of_edges() == 7140
 
 
+def test_network_files_do_not_load_the_drawings(tmp_path):
+    """drawing imports network, never the reverse: GraphML and JSON are written without drawing.py or matplotlib,
+    and importing drawing.py does not load matplotlib either (it is imported where a figure is made)."""
+    import subprocess
+    import sys
+
+    program = """
+import sys
+import networkx as nx
+from wsisgraph.network import add_metrics, write_network
+graph = nx.path_graph(4)
+nx.set_edge_attributes(graph, 1, "weight")
+for n in graph:
+    graph.nodes[n].update(label=str(n), scheme="topic", notation=str(n), role="concept", stakeholdertype="", country="")
+add_metrics(graph)
+write_network(graph, sys.argv[1] + "/a.graphml")
+write_network(graph, sys.argv[1] + "/a.json")
+loaded = [m for m in ("wsisgraph.drawing", "matplotlib") if m in sys.modules]
+import wsisgraph.drawing
+print(loaded, "matplotlib" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "False"]
+    assert nx.read_graphml(tmp_path / "a.graphml").number_of_edges() == 3
+
+
 def test_drawn_labels_are_short_and_say_what_the_node_is():
-    from wsisgraph.network import short_label
+    from wsisgraph.drawing import short_label
 
     line = {"scheme": "actionline", "label": "C7 ICT applications: benefits in all aspects of life"}
     assert short_label(line) == "C7 ICT applications"

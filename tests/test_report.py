@@ -314,13 +314,13 @@ def _files(folder: Path) -> dict:
 def test_a_failed_report_keeps_the_old_one_whole(written, tmp_path, monkeypatch, analyst_store):
     import shutil
 
-    import wsisgraph.network
+    import wsisgraph.drawing
 
     out = tmp_path / "r"
     shutil.copytree(written[0].out, out)
     before = _files(out)
     calls = {"n": 0}
-    real = wsisgraph.network.draw_network
+    real = wsisgraph.drawing.draw_network
 
     def broken(*args, **kwargs):  # fails after the heatmaps and the first network figure are written
         calls["n"] += 1
@@ -328,7 +328,7 @@ def test_a_failed_report_keeps_the_old_one_whole(written, tmp_path, monkeypatch,
             raise ExportError("network: broken on purpose")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(wsisgraph.network, "draw_network", broken)
+    monkeypatch.setattr(wsisgraph.drawing, "draw_network", broken)
     with pytest.raises(ExportError, match="broken on purpose"):
         report(open_store(analyst_store), out)
     assert _files(out) == before  # no new figure beside the old report

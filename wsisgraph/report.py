@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import ExportError
 from .export import write_atomically
-from .network import notation_key, save_figure
+from .drawing import notation_key, save_figure
 from .outdir import replacing
 from .query import document_title, get_query, records, run_query
 
@@ -694,7 +694,8 @@ def _matrix(store, b: _Builder, vocabulary, type_labels, al_sdg) -> None:
 
 
 def _networks(store, b: _Builder, type_labels, top: int, al_sdg, step) -> list[Path]:
-    from .network import actor_network, build_network, draw_network, network_stats, write_network
+    from .drawing import draw_network
+    from .network import actor_network, build_network, network_stats, write_network
 
     b.section("Networks", "networks",
               "The graph as networks (networkx): node size by weighted degree, metrics on every node, Louvain "
@@ -706,9 +707,10 @@ def _networks(store, b: _Builder, type_labels, top: int, al_sdg, step) -> list[P
         "al-sdg": "Action Lines (left) and SDGs (right); edges from documents (explicit and topical links), from "
                   "the Matrix, or both; width by weight.",
         "co-mention": "concepts named in the same answer or page section.",
-        "actor": "organizations linked by the concepts they share (Jaccard); colour: community. The tables "
+        "actor": "organizations linked by the concepts they share (Jaccard); colour: community; squares: the "
+                 "respondents (organizations that wrote a response), circles: those only named. The tables "
                  "below rank the respondents and the organizations only named in the text apart.",
-        "actor-concept": "organizations and the concepts they name (bipartite).",
+        "actor-concept": "organizations and the concepts they name (bipartite); squares: the respondents.",
     }
     actor_concept = None
     for kind in ("al-sdg", "co-mention", "actor", "actor-concept"):
