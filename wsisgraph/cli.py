@@ -7,6 +7,7 @@ traceback); 130 interrupted (Ctrl-C).
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -111,43 +112,22 @@ def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict
                              topical_threshold, time_limit, quiet)
     if store_path is None:
         raise click.UsageError("give --store PATH (or --remote GSP_URL --endpoint QUERY_URL)")
+    from .errors import StoreError
     from .store import build as build_store
 
-    state = {"bar": None}
-
-    def on_start(total: int) -> None:
-        if not quiet:
-            state["bar"] = click.progressbar(length=total, label="extracting", file=sys.stderr, show_pos=True)
-            state["bar"].__enter__()
-
-    def on_document(name: str, error: str | None) -> None:
-        if state["bar"] is not None:
-            state["bar"].update(1)
-        if error:
-            click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
-
-    from .errors import DocumentError, InvalidGraph, StoreError
-
+    bars = _Bars(quiet)
     try:
-        summary = build_store(docs, store_path, base=base, matrix=matrix, vocabularies=vocabularies, strict=strict,
-                              validate=not no_validate, topical=None if topical == "none" else topical,
-                              topical_threshold=topical_threshold, time_limit=time_limit,
-                              on_start=on_start, on_document=on_document)
-    except InvalidGraph as err:
-        click.echo(err.report.text(), err=True, nl=False)
-        click.echo(f"Error: {err}", err=True)
-        sys.exit(1)
-    except DocumentError as err:
-        if not strict:
-            raise
-        click.echo(f"Error: {err} (--strict: the store is unchanged)", err=True)
-        sys.exit(EXIT_ERROR)
+        with _build_failures(strict, "the store is unchanged"):
+            summary = build_store(docs, store_path, base=base, matrix=matrix, vocabularies=vocabularies,
+                                  strict=strict, validate=not no_validate,
+                                  topical=None if topical == "none" else topical,
+                                  topical_threshold=topical_threshold, time_limit=time_limit,
+                                  on_start=bars.start, on_document=bars.document)
     except OSError as err:  # documents are read per file and skipped; what fails here is writing the store
         raise StoreError(f"{store_path}: cannot write the store ({_os_reason(err)}); free some space or choose "
                          "another --store (the previous graph is kept)") from None
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        bars.close()
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     by_scheme = ", ".join(f"{scheme} {count}" for scheme, count in sorted(summary.mentions.items()))
@@ -161,37 +141,43 @@ def build(docs, store_path, remote, endpoint, base, matrix, vocabularies, strict
     )
 
 
-def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold,
-                  time_limit, quiet):
-    from .errors import DocumentError, InvalidGraph
-    from .remote_build import build_remote
 
-    state = {"bar": None}
+class _Bars:
+    """A progress bar on stderr, one at a time (none with --quiet), and the lines of skipped files."""
 
-    def bar(length: int, label: str) -> None:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
-            state["bar"] = None
-        if not quiet and length:
-            state["bar"] = click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
-            state["bar"].__enter__()
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
 
-    def on_document(name: str, error: str | None) -> None:
-        if state["bar"] is not None:
-            state["bar"].update(1)
+    def start(self, length: int, label: str = "extracting") -> None:
+        self.close()
+        if not self.quiet and length:
+            self.bar = click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+
+    def step(self, *_) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def document(self, name: str, error: str | None) -> None:
+        self.step()
         if error:
-            click.echo(f"\nskipped {error}" if state["bar"] is not None else f"skipped {error}", err=True)
+            click.echo(f"\nskipped {error}" if self.bar is not None else f"skipped {error}", err=True)
 
-    def on_graph(method: str, iri: str) -> None:
-        if state["bar"] is not None:
-            state["bar"].update(1)
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@contextmanager
+def _build_failures(strict: bool, kept: str):
+    """A new graph that breaks the shapes (its report, exit 1) or, with --strict, a bad file (exit 2): each ends
+    the build in one Error line saying what was `kept`."""
+    from .errors import DocumentError, InvalidGraph
 
     try:
-        summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, vocabularies=vocabularies,
-                               strict=strict, validate=not no_validate, topical=None if topical == "none" else topical,
-                               topical_threshold=topical_threshold, time_limit=time_limit,
-                               on_start=lambda n: bar(n, "extracting"),
-                               on_document=on_document, on_send=lambda n: bar(n, "sending"), on_graph=on_graph)
+        yield
     except InvalidGraph as err:
         click.echo(err.report.text(), err=True, nl=False)
         click.echo(f"Error: {err}", err=True)
@@ -199,10 +185,25 @@ def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no
     except DocumentError as err:
         if not strict:
             raise
-        click.echo(f"Error: {err} (--strict: nothing was sent)", err=True)
+        click.echo(f"Error: {err} (--strict: {kept})", err=True)
         sys.exit(EXIT_ERROR)
+
+
+def _build_remote(docs, remote, endpoint, base, matrix, vocabularies, strict, no_validate, topical, topical_threshold,
+                  time_limit, quiet):
+    from .remote_build import build_remote
+
+    bars = _Bars(quiet)
+    try:
+        with _build_failures(strict, "nothing was sent"):
+            summary = build_remote(docs, remote, endpoint, base=base, matrix=matrix, vocabularies=vocabularies,
+                                   strict=strict, validate=not no_validate,
+                                   topical=None if topical == "none" else topical,
+                                   topical_threshold=topical_threshold, time_limit=time_limit,
+                                   on_start=bars.start, on_document=bars.document,
+                                   on_send=lambda n: bars.start(n, "sending"), on_graph=bars.step)
     finally:
-        bar(0, "")
+        bars.close()
     for warning in summary.warnings:
         click.echo(f"warning: {warning}", err=True)
     sent = (f"sent {summary.graphs_sent} graphs ({summary.triples_sent} triples), deleted {summary.graphs_deleted}"
@@ -427,22 +428,11 @@ def push(store_path, to, quiet):
     """
     from .store import push as push_store
 
-    state = {"bar": None}
-
-    def on_start(total: int) -> None:
-        if not quiet:
-            state["bar"] = click.progressbar(length=total, label="pushing", file=sys.stderr, show_pos=True)
-            state["bar"].__enter__()
-
-    def on_graph(iri: str, triples: int) -> None:
-        if state["bar"] is not None:
-            state["bar"].update(1)
-
+    bars = _Bars(quiet)
     try:
-        summary = push_store(store_path, to, on_start=on_start, on_graph=on_graph)
+        summary = push_store(store_path, to, on_start=lambda n: bars.start(n, "pushing"), on_graph=bars.step)
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        bars.close()
     click.echo(f"pushed {summary.graphs} graphs, {summary.triples} triples to {summary.target} "
                f"in {summary.seconds:.1f} s", err=True)
 
