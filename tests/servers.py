@@ -316,3 +316,16 @@ def recording_proxy(target: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+def shown(results: dict) -> tuple:
+    """Columns and rows as `wsisgraph query` shows them: each cell's value with its datatype and language (an
+    unbound cell and an empty string both print as an empty cell), rows as a sorted multiset."""
+    columns = results["head"]["vars"]
+
+    def cell(term):
+        if term is None or term.get("value") == "" and term["type"] == "literal" and "datatype" not in term:
+            return ("", None, None)
+        return term["value"], term.get("datatype"), term.get("xml:lang")
+
+    return columns, sorted(repr([cell(row.get(c)) for c in columns]) for row in results["results"]["bindings"])

@@ -22,7 +22,7 @@ from wsisgraph.statistics import summarize
 from wsisgraph.store import RemoteStore, build, open_store
 
 from conftest import FIXTURES, SEEDS, SHARED
-from servers import free_port, oxigraph, recording_proxy, virtuoso
+from servers import free_port, oxigraph, recording_proxy, shown, virtuoso
 
 SHARD_A = [SEEDS / "000_4a3d6c9ea7ec870d.txt", SEEDS / "002_0a617c45d6870c06.txt",
            FIXTURES / "docs" / "response-bold.md", FIXTURES / "docs" / "notes.md"]
@@ -88,19 +88,6 @@ def graph_store_requests(record: list[tuple[str, str]]) -> list[str]:
 
 def rows(endpoint: str) -> dict[str, tuple]:
     return {q.name: shown(run_query(RemoteStore(endpoint), q.name)) for q in list_queries()}
-
-
-def shown(results: dict) -> tuple:
-    """Columns and rows as `wsisgraph query` prints them (an unbound cell and an empty string alike, as Virtuoso
-    answers `explain`'s empty terms), rows as a sorted multiset."""
-    columns = results["head"]["vars"]
-
-    def cell(term):
-        if term is None or term.get("value") == "" and term["type"] == "literal" and "datatype" not in term:
-            return ("", None, None)
-        return term["value"], term.get("datatype"), term.get("xml:lang")
-
-    return columns, sorted(repr([cell(row.get(c)) for c in columns]) for row in results["results"]["bindings"])
 
 
 def build_stage(server, stage_folders, validate: bool) -> dict:

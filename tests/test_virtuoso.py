@@ -10,7 +10,7 @@ from wsisgraph.cli import cli
 from wsisgraph.query import get_query, list_queries, run_query
 from wsisgraph.store import RemoteStore, open_store
 
-from servers import virtuoso
+from servers import shown, virtuoso
 
 KNOWN: dict[str, str] = {}  # saved queries known to differ on Virtuoso, with the reason
 
@@ -34,19 +34,6 @@ def endpoint(server, built_store) -> str:
     assert result.exit_code == 0, result.output
     assert "dba:***@" in result.output and ":dba@" not in result.output  # the password is never shown
     return server + "/sparql"
-
-
-def shown(results: dict) -> tuple:
-    """Columns and rows as `wsisgraph query` shows them: each cell's value with its datatype and language (an
-    unbound cell and an empty string both print as an empty cell), rows as a sorted multiset."""
-    columns = results["head"]["vars"]
-
-    def cell(term):
-        if term is None or term.get("value") == "" and term["type"] == "literal" and "datatype" not in term:
-            return ("", None, None)
-        return term["value"], term.get("datatype"), term.get("xml:lang")
-
-    return columns, sorted(repr([cell(row.get(c)) for c in columns]) for row in results["results"]["bindings"])
 
 
 def ours(built_store) -> str:
