@@ -43,7 +43,7 @@ def main() -> int:
     parser.add_argument("--queries", default=str(queries_dir()), help="the queries folder to time (default: this checkout's)")
     parser.add_argument("--against", help="another queries folder to compare rows and times with")
     parser.add_argument("--runs", type=int, default=3, help="runs of each query; the best is shown (default 3)")
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
 
     store = open_store(args.store)
     names = args.names or [q.name for q in list_queries()]
