@@ -84,8 +84,10 @@ def test_statistics_equal_counts_from_the_mentions_after_adding_changing_and_rem
     (docs / "page.html").unlink()
     (docs / "added.md").write_text("# Added\n\nQuantum computing and cybersecurity matter for C5 and SDG 9.\n",
                                    encoding="utf-8")
+    headings = docs / "response-headings.md"  # a response naming Action Lines and Goals: counted out and in again
+    headings.write_text(headings.read_text(encoding="utf-8") + "\nWe also work on SDG 5.\n", encoding="utf-8")
     summary = build([docs], store, validate=False)
-    assert summary.extracted == 2 and summary.removed == 2
+    assert summary.extracted == 3 and summary.removed == 3  # the old graphs of the two changed, and the page
 
     # recomputed from the mention annotations: each span's part follows from the offsets; own words only
     broader = {r["c"]: r["b"] for r in _select(store, "SELECT ?c ?b WHERE { ?c skos:broader ?b }")}
@@ -115,3 +117,16 @@ def test_statistics_equal_counts_from_the_mentions_after_adding_changing_and_rem
                                       wsis:documents ?d ; wsis:places ?p }""")}
     assert stored_pairs == {pair: (n, places[pair]) for pair, n in pairs.items()}
     assert any(p for p in places.values())
+
+    # responses naming an Action Line and a Goal, per stakeholder type (None: no type given)
+    lines = {r["c"] for r in _select(store, "SELECT ?c WHERE { ?c a wsis:ActionLine }")} - set(broader)
+    goals = {r["c"] for r in _select(store, """SELECT ?c WHERE { ?c a wsis:SDG ; skos:notation ?n .
+                                                 FILTER (DATATYPE(?n) = sdgo:SDGCodeCompact) }""")}
+    types = {r["doc"]: r.get("type") for r in _select(store, """SELECT ?doc ?type WHERE { GRAPH ?doc {
+        ?doc a wsis:Response . OPTIONAL { ?doc wsis:respondent ?org . ?org org:classification ?type } } }""")}
+    responses = Counter((types[doc], line, goal) for doc, concepts in by_doc.items() if doc in types
+                        for line in concepts & lines for goal in concepts & goals)
+    stored_responses = {(r.get("type"), r["a"], r["b"]): int(r["n"]) for r in _select(store, """
+        SELECT ?type ?a ?b ?n WHERE { ?o a wsis:ActionLineSDGResponseCount ; wsis:firstConcept ?a ;
+            wsis:secondConcept ?b ; wsis:responses ?n . OPTIONAL { ?o wsis:stakeholderType ?type } }""")}
+    assert stored_responses == dict(responses) and responses

@@ -49,6 +49,7 @@ class WSIS(DefinedNamespace):
     DocumentCount: URIRef
     PairCount: URIRef
     ActionLineSDGCount: URIRef
+    ActionLineSDGResponseCount: URIRef
     # properties
     fileName: URIRef
     contentHash: URIRef

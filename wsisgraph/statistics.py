@@ -15,7 +15,9 @@ those observations, so their cost no longer grows with the corpus:
   (places) and documents where some answer or section names both (sameSectionDocuments) (co-mentions,
   network-co-mention, matrix-divergence);
 - `wsis:ActionLineSDGCount`: documents linking an Action Line and an SDG by explicit names or topical links, and
-  those naming both (network-al-sdg).
+  those naming both (network-al-sdg);
+- `wsis:ActionLineSDGResponseCount`: responses whose answers name an Action Line and an SDG, per stakeholder type
+  (matrix-divergence-by-stakeholder).
 
 Each observation is a W3C Data Cube `qb:Observation` whose IRI comes from its dimensions, so a rebuild gives the
 same IRIs.
@@ -95,27 +97,34 @@ def summarize(ex, base: str | None = None, vocabularies=()) -> dict:
 
 class Totals:
     """The running counts, as dense tables: responses[concept, type, country], documents[concept], and for concept
-    pairs i < j: pair_documents, pair_places, pair_same_section; al_sdg_documents and al_sdg_explicit."""
+    pairs i < j: pair_documents, pair_places, pair_same_section; al_sdg_documents and al_sdg_explicit;
+    al_sdg_responses[type, Action Line, Goal] (numbered as in `Index.action_lines` and `Index.goals`)."""
 
     TABLES = ("respondents", "responses", "documents", "pair_documents", "pair_places", "pair_same_section",
-              "al_sdg_documents", "al_sdg_explicit")
+              "al_sdg_documents", "al_sdg_explicit", "al_sdg_responses")
 
     def __init__(self, ix: Index, tables: dict[str, np.ndarray] | None = None):
         self.ix = ix
         n, t, k = len(ix.concepts), len(ix.types) + 1, len(ix.countries) + 1
-        shapes = {"respondents": (t, k), "responses": (n, t, k), "documents": (n,), "pair_documents": (n, n), "pair_places": (n, n),
-                  "pair_same_section": (n, n), "al_sdg_documents": (n, n), "al_sdg_explicit": (n, n)}
+        self.shapes = {"respondents": (t, k), "responses": (n, t, k), "documents": (n,), "pair_documents": (n, n),
+                       "pair_places": (n, n), "pair_same_section": (n, n), "al_sdg_documents": (n, n),
+                       "al_sdg_explicit": (n, n), "al_sdg_responses": (t, len(ix.action_lines), len(ix.goals))}
         tables = tables or {}
         self.t = {name: tables[name] if name in tables and tables[name].shape == shape
-                  else np.zeros(shape, dtype=np.int32) for name, shape in shapes.items()}
+                  else np.zeros(shape, dtype=np.int32) for name, shape in self.shapes.items()}
 
     @classmethod
-    def load(cls, ix: Index, folder: Path | None) -> "Totals":
-        path = folder / TOTALS_FILE if folder else None
-        if path is None or not path.exists():
-            return cls(ix)
+    def load(cls, ix: Index, folder: Path) -> "Totals | None":
+        """The totals kept in a generation's folder; None when it has none or lacks a table (written by an earlier
+        version): the build then counts every document afresh."""
+        path = folder / TOTALS_FILE
+        if not path.exists():
+            return None
         with np.load(path) as data:
-            return cls(ix, {name: data[name] for name in data.files})
+            totals = cls(ix, {name: data[name] for name in data.files})
+            if any(name not in data.files or data[name].shape != shape for name, shape in totals.shapes.items()):
+                return None
+        return totals
 
     def save(self, folder: Path) -> None:
         np.savez(folder / TOTALS_FILE, **self.t)
@@ -156,6 +165,10 @@ class Totals:
                 t["al_sdg_documents"][line, goal] += sign
                 if line in lines_named and goal in goals_named:
                     t["al_sdg_explicit"][line, goal] += sign
+        if summary["response"] and lines_named and goals_named:
+            line_at = [int(np.searchsorted(ix.action_lines, line)) for line in sorted(lines_named)]
+            goal_at = [int(np.searchsorted(ix.goals, goal)) for goal in sorted(goals_named)]
+            t["al_sdg_responses"][np.ix_([ty], line_at, goal_at)] += sign
 
 
 def _pairs(numbers: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -251,6 +264,15 @@ def observations(totals: Totals, cells: dict[str, Iterable[tuple]] | None, base:
                        (_t("secondConcept"), f"<{goal.iri}>"), (_t("documents"), number(d)),
                        (_t("explicitDocuments"), number(t["al_sdg_explicit"][i, j]))) if d else ""
 
+    for ty, i, j in wanted("al_sdg_responses", t["al_sdg_responses"]):
+        line, goal = concepts[ix.action_lines[i]], concepts[ix.goals[j]]
+        kind = ix.types[ty] if ty < len(ix.types) else "any"
+        s = f"{base}statistics/al-sdg-responses/{_key(line)}/{_key(goal)}/{kind}"
+        n = t["al_sdg_responses"][ty, i, j]
+        yield s, lines(s, "ActionLineSDGResponseCount", (_t("firstConcept"), f"<{line.iri}>"),
+                       (_t("secondConcept"), f"<{goal.iri}>"), (_t("responses"), number(n)),
+                       *where(ty, len(ix.countries))) if n else ""
+
 
 def changed_cells(before: Totals, after: Totals) -> dict[str, list[tuple]]:
     """The cells of each observation kind whose counts differ (a pair whenever any of its three counts does)."""
@@ -264,6 +286,8 @@ def changed_cells(before: Totals, after: Totals) -> dict[str, list[tuple]]:
     al_sdg = (before.t["al_sdg_documents"] != after.t["al_sdg_documents"]) | \
              (before.t["al_sdg_explicit"] != after.t["al_sdg_explicit"])
     out["al_sdg_documents"] = [tuple(c) for c in np.argwhere(al_sdg).tolist()]
+    out["al_sdg_responses"] = [tuple(c) for c in
+                               np.argwhere(before.t["al_sdg_responses"] != after.t["al_sdg_responses"]).tolist()]
     return out
 
 

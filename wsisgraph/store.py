@@ -471,9 +471,9 @@ def build(
         manifest = _read_manifest(current)
         previous = manifest["documents"] if manifest.get("fingerprint") == fingerprint else {}
         index = statistics.index(base, vocabularies)
-        if previous and not (current / statistics.TOTALS_FILE).exists():
-            previous = {}  # a store without running statistics: build it afresh
         before = statistics.Totals.load(index, current) if previous else None
+        if before is None:
+            previous = {}  # a store without (complete) running statistics: build it afresh
         totals = before.copy() if before is not None else statistics.Totals(index)
         generation = folder / f"gen-{time.time_ns()}"
         results = None
