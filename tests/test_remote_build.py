@@ -276,3 +276,17 @@ def test_a_wrong_password_is_one_line_without_it(server, second, tmp_path):
                     "--endpoint", endpoint)
     assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
     assert "HTTP 401" in result.output and "wrong" not in result.output
+
+
+def test_build_remote_needs_both_urls_and_no_store(tmp_path, seed_dir):
+    from click.testing import CliRunner
+
+    from wsisgraph.cli import cli
+
+    for args in (["--remote", "http://127.0.0.1:9/store"], ["--endpoint", "http://127.0.0.1:9/query"],
+                 ["--store", str(tmp_path / "s"), "--remote", "http://127.0.0.1:9/store",
+                  "--endpoint", "http://127.0.0.1:9/query"]):
+        result = CliRunner().invoke(cli, ["build", str(seed_dir), *args], obj={})
+        assert result.exit_code == 2 and "give --store PATH, or --remote GSP_URL with --endpoint QUERY_URL" in \
+            result.output
+    assert not (tmp_path / "s").exists()

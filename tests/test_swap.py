@@ -356,3 +356,23 @@ def test_a_killed_build_leaves_no_process_running(tmp_path, seed_dir):
 
 if __name__ == "__main__":
     {"reader": reader_loop, "hold": held_reader}[sys.argv[1]](*sys.argv[2:])
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_starts_no_server(tmp_path, corpora):
+    """The public port is taken before any Oxigraph server starts: a port in use is one Error line, exit 2."""
+    import socket
+
+    a, _, _ = corpora
+    store = tmp_path / "store"
+    build([a], store, validate=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([sys.executable, "-m", "wsisgraph", "serve", "--store", str(store), "--port", str(port)],
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip().splitlines() == [f"Error: 127.0.0.1:{port}: cannot listen there "
+                                                "(Address already in use); choose another --port"]
+    assert not locked(current(store))  # nothing holds the generation: no server was left behind
+
