@@ -288,5 +288,6 @@ def test_a_page_is_the_cli_page(api, built_store):
     status, _, body = get(url(api, "mentions", format="json", limit="4", offset="3"))
     assert status == 200 and normalized(json.loads(body)) == normalized(local)
     assert len(local["results"]["bindings"]) == 4
-    status, _, body = get(url(api, "mentions", limit="-2"))
-    assert status == 400 and "limit" in json.loads(body)["error"]
+    for bad in ("-2", "\u00b2"):  # a superscript two is a digit to str.isdigit, not a number to int()
+        status, _, body = get(url(api, "mentions", limit=bad))
+        assert status == 400 and "limit" in json.loads(body)["error"]

@@ -67,3 +67,21 @@ def test_respondent_that_is_a_reference_organization(tmp_path):
 def test_wordpress_title_mentions_are_not_question_text(fixture_docs):
     ex = extract(load_document(fixture_docs / "post.json"))
     assert ex.mentions and not any(m.in_question for m in ex.mentions)
+
+
+def test_a_wordpress_link_that_is_not_an_iri_is_kept_as_text(tmp_path):
+    """`link` is whatever the site wrote: one that is no valid IRI is stored as a plain literal, not an error."""
+    import json
+
+    import pyoxigraph as ox
+
+    from wsisgraph.graph import to_quads
+    from wsisgraph.namespaces import base_iri
+
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps([{"id": 1, "type": "post", "link": "https://www.itu.int/a b/",
+                                 "title": {"rendered": "Women in ICT"},
+                                 "content": {"rendered": "<p>The WSIS Forum met.</p>"}}]), encoding="utf-8")
+    quads = to_quads(extract(load_document(path, path.name)), base_iri(None))
+    urls = [q.object for q in quads if q.predicate.value == "http://schema.org/url"]
+    assert urls == [ox.Literal("https://www.itu.int/a b/")]

@@ -60,7 +60,7 @@ def _whole(query: str, key: str, value: str | None) -> int | None:
     """A paging parameter: a whole number >= 0, or absent."""
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # '²' is a digit to str.isdigit, not to int()
         raise ApiError(400, f"{query}: {key} must be a whole number >= 0, not {value!r}")
     return int(value)
 

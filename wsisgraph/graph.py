@@ -212,7 +212,7 @@ def _nquads(ex: Extraction, base: str, matrix: dict[str, list] | None = None) ->
             try:
                 yield q(p, SCHEMA_T.url, _iri(ox.NamedNode(page.link).value))
             except ValueError:  # not a valid IRI: keep it as text
-                yield q(p, SCHEMA_T.url, __lit(page.link))
+                yield q(p, SCHEMA_T.url, _lit(page.link))
         if page.wp_id is not None:
             yield q(p, DCTERMS_T.identifier, _lit(str(page.wp_id)))
         if page.wp_type:
