@@ -246,14 +246,14 @@ def validate(files, store_path, fmt, inference, engine, quiet):
     if store_path:
         from contextlib import nullcontext
 
-        from .store import _resolve, open_store
+        from .store import open_store
 
         with open_store(store_path) as opened:  # held while validating: a rebuild does not remove it
             graphs = sum(1 for _ in opened.store.named_graphs())
             with (nullcontext() if quiet else
                   click.progressbar(length=graphs, label="validating", file=sys.stderr, show_pos=True)) as bar:
                 report = validate_store_graphs(opened.store, inference=inference, engine=engine,
-                                               location=_resolve(opened.path),
+                                               location=opened.location,
                                                on_graphs=bar.update if bar else None)
     else:
         report = validate_files(files, inference=inference, engine=engine)

@@ -300,10 +300,10 @@ def draw_network(graph, *, color_by: str | None = None, labels: int | None = Non
     # every node of a small network, else the top quarter (at least 15, at most 30)
     count = labels if labels is not None else (
         graph.number_of_nodes() if graph.number_of_nodes() <= 40 else min(30, max(15, graph.number_of_nodes() // 4)))
-    ranked = ranked_nodes(graph, "weighted_degree")[:count]
+    order = ranked_nodes(graph, "weighted_degree")
+    ranked = order[:count]
     if kind == "actor-concept" and labels is None:  # the respondents are what analysts look for: label them too
-        ranked += [n for n in ranked_nodes(graph, "weighted_degree")
-                   if is_respondent(graph.nodes[n]) and n not in ranked][:20]
+        ranked += [n for n in order if is_respondent(graph.nodes[n]) and n not in ranked][:20]
     shown = place_labels(figure, ax, [(pos[n], short_label(graph.nodes[n]), math.sqrt(sizes[n]) / 2)
                                       for n in ranked])
     _legend(figure, graph, color_by, labelled=shown, ranked=len(ranked))

@@ -26,6 +26,7 @@ import pyoxigraph as ox
 
 from .errors import ExportError
 from .namespaces import PREFIXES, base_iri
+from .outdir import _alive
 
 #: format name -> (pyoxigraph format, keeps named graphs); aliases map to the same writer.
 FORMATS = {
@@ -288,14 +289,8 @@ def _remove_leftovers(folder: Path, name: str) -> None:
     """Remove the temporary files that killed writes of `name` left in `folder` (their process is gone)."""
     for leftover in folder.glob(f".{glob.escape(name)}.*.tmp"):
         pid = leftover.name[len(name) + 2:].split(".", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        if pid.isascii() and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             leftover.unlink(missing_ok=True)
-        except OSError:
-            pass  # alive, another user's: not ours to remove
 
 
 def write_atomically(target: str | Path, write) -> Path:

@@ -66,7 +66,6 @@ QUERIES = {
     "actor": ("network-actor-concept", "network-actors"),
     "al-sdg": ("network-al-sdg",),
 }
-CONCEPT_SCHEMES = ("actionline", "sdg", "topic", "event", "framework")
 
 
 # -- building ---------------------------------------------------------------------------------------------------

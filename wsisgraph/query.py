@@ -154,14 +154,12 @@ def paged(sparql: str, limit: int | None = None, offset: int | None = None) -> s
     for value, name in ((limit, "limit"), (offset, "offset")):
         if value is not None and (not isinstance(value, int) or value < 0):
             raise QueryError(f"--{name} must be a whole number >= 0, not {value!r}")
-    if re.search(r"\b(LIMIT|OFFSET)\s+\d+\s*$", _strip_comments(sparql), re.I):
+    from .store import strip_comments
+
+    if re.search(r"\b(LIMIT|OFFSET)\s+\d+\s*$", strip_comments(sparql), re.I):
         raise QueryError("this query already has a LIMIT or OFFSET; page it in its own text")
     tail = (f"\nLIMIT {limit}" if limit is not None else "") + (f"\nOFFSET {offset}" if offset else "")
     return sparql.rstrip() + tail + "\n" if tail else sparql
-
-
-def _strip_comments(sparql: str) -> str:
-    return "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
 
 
 def run_query(store, name: str, params: dict[str, str] | None = None, *, limit: int | None = None,

@@ -27,7 +27,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from .errors import QueryError, StoreError
-from .store import _SPARQL_TOKENS, _resolve, bind_as_values, open_store, strip_comments, with_prefixes
+from .store import _SPARQL_TOKENS, bind_as_values, open_store, strip_comments, with_prefixes
 
 DEFAULT_TIMEOUT = 300.0  # seconds for one whole HTTP exchange
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # the largest answer read from a server

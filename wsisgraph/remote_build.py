@@ -214,10 +214,10 @@ def documents_digest(documents: Iterable[tuple[str, str, str | None]]) -> str:
     return digest.hexdigest()
 
 
-def summary_from_row(row: dict, base: str, vocabularies=()) -> dict:
-    """One row of summaries.rq as the summary dict `statistics.summarize` makes from the extraction. Links to
-    concepts this version does not know are left out (a graph built from other reference data)."""
-    ix = statistics.index(base, vocabularies)
+def summary_from_row(row: dict, base: str, ix: statistics.Index) -> dict:
+    """One row of summaries.rq as the summary dict `statistics.summarize` makes from the extraction (concepts
+    numbered by `ix`). Links to concepts this version does not know are left out (a graph built from other
+    reference data)."""
     parts: dict[str, set[int]] = {}
     for line in (_value(row, "parts") or "").split("\n"):
         part, _, concept = line.partition("\t")
@@ -239,9 +239,10 @@ def read_summaries(remote, base: str, vocabularies=()) -> tuple[dict[str, dict],
     """The statistics summary of every document in the store (IRI -> summary) and the digest of those documents.
     `remote` is a RemoteStore or an EmbeddedStore (both answer `select`)."""
     summaries, documents = {}, []
+    ix = statistics.index(base, vocabularies)
     for row in _pages(remote, "summaries"):
         iri = row["graph"]["value"]
-        summaries[iri] = summary_from_row(row, base, vocabularies)
+        summaries[iri] = summary_from_row(row, base, ix)
         documents.append((iri, _value(row, "hash") or "", _value(row, "fingerprint")))
     return summaries, documents_digest(documents)
 

@@ -222,15 +222,15 @@ class _Supervisor:
         if self.writable:
             return
         try:
-            changed = _resolve(self.store_path) != active.generation.location
+            location = _resolve(self.store_path)
         except (StoreError, OSError):
             return  # the store folder is gone or being replaced: keep serving what we have
-        if not changed or _resolve(self.store_path) == self.failed:
+        if location in (active.generation.location, self.failed):
             return
         try:
             fresh = await self._start(hold_generation(self.store_path))
         except StoreError as err:
-            self.failed = _resolve(self.store_path)  # not tried again: a later build makes another one
+            self.failed = location  # not tried again: a later build makes another one
             if self.on_switch:
                 self.on_switch(f"warning: still serving {active.name}: {err}")
             return

@@ -121,9 +121,10 @@ class Totals:
         if not path.exists():
             return None
         with np.load(path) as data:
-            totals = cls(ix, {name: data[name] for name in data.files})
-            if any(name not in data.files or data[name].shape != shape for name, shape in totals.shapes.items()):
-                return None
+            tables = {name: data[name] for name in data.files}  # each access decompresses the array again
+        totals = cls(ix, tables)
+        if any(name not in tables or tables[name].shape != shape for name, shape in totals.shapes.items()):
+            return None
         return totals
 
     def save(self, folder: Path) -> None:

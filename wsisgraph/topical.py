@@ -173,8 +173,8 @@ class Profiles:
             self.automaton.add_word(key, (len(key), tuple(terms.values())))
         self.automaton.make_automaton()
 
-    def hits(self, text: str, folded: str | None = None) -> list[tuple[int, int, _Term]]:
-        folded = fold(text) if folded is None else folded
+    def hits(self, text: str) -> list[tuple[int, int, _Term]]:
+        folded = fold(text)
         out = []
         for end_index, (length, terms) in self.automaton.iter(folded):
             start, end = end_index - length + 1, end_index + 1

@@ -118,9 +118,12 @@ class ValidationReport:
         return self.report_graph.serialize(format="turtle")
 
 
-def _check_engine(engine: str) -> None:
+def _check_engine(engine: str, inference: str = "none") -> None:
     if engine not in ENGINES:
         raise ShapeError(f"{engine}: no such validation engine; use one of {', '.join(ENGINES)}")
+    if engine != "pyshacl" and inference != "none":
+        raise ShapeError(f"--inference {inference} is pySHACL's (the ontology's RDFS inference); "
+                         "add --engine pyshacl")
 
 
 def shape_files(folder: Path | None = None) -> list[Path]:
@@ -300,14 +303,11 @@ def validate_graph(data: rdflib.Graph, name: str = "graph", inference: str = "no
                    engine: str = DEFAULT_ENGINE, shapes: Path | None = None) -> ValidationReport:
     """Validate one rdflib graph against the shapes (shapes/, or the folder `shapes`); returns the report, never
     prints. RDFS inference is pySHACL's: `inference="rdfs"` needs `engine="pyshacl"`."""
-    _check_engine(engine)
+    _check_engine(engine, inference)
     started = time.perf_counter()
     if engine == "pyshacl":
         report = _pyshacl(data, name, inference, shapes)
     else:
-        if inference != "none":
-            raise ShapeError(f"--inference {inference} is pySHACL's (the ontology's RDFS inference); "
-                             "add --engine pyshacl")
         report = _rust(data.serialize(format="nt", encoding="utf-8"), name, data, shapes)
         report.triples = len(data)
     report.seconds = time.perf_counter() - started
@@ -459,11 +459,8 @@ def validate_store_graphs(store, names: Iterable | None = None, inference: str =
     it read-only and read their graphs themselves. `on_graphs(n)` is called as each n graphs are done."""
     import pyoxigraph as ox
 
-    _check_engine(engine)
+    _check_engine(engine, inference)
     if engine == "rust":
-        if inference != "none":
-            raise ShapeError(f"--inference {inference} is pySHACL's (the ontology's RDFS inference); "
-                             "add --engine pyshacl")
         rust_shapes()  # a shape error before any worker starts
     started = time.perf_counter()
     graphs = [g.value if isinstance(g, ox.NamedNode) else str(g)

@@ -99,9 +99,15 @@ def _norm_map(text: str, limit: int | None = None) -> tuple[str, list[int]]:
     return "".join(out), ends
 
 
+@lru_cache(maxsize=1)
+def _longest_known() -> int:
+    """The length of the longest known question (the questions are read once; this runs for every line)."""
+    return max((len(q) for q, _, _ in known_questions()), default=0)
+
+
 def _split_known(text: str) -> tuple[str, str] | None:
     """If `text` starts with a known question, (question, rest)."""
-    norm, ends = _norm_map(text, max((len(q) for q, _, _ in known_questions()), default=0) + 1)
+    norm, ends = _norm_map(text, _longest_known() + 1)
     for qnorm, _, _ in known_questions():
         if norm.startswith(qnorm) and (len(norm) == len(qnorm) or norm[len(qnorm)] == " "):
             end = ends[len(qnorm) - 1]
